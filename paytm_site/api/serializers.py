@@ -1,0 +1,12 @@
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error response: the contract's `message`, and per-field `errors` when useful."""
+
+    message = serializers.CharField()
+    errors = serializers.DictField(required=False)
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from paytm_site.health import healthz
+from users.views import UserViewSet
+
+urlpatterns = [
+    # PUT /api/v1/user has no trailing path, so it cannot live under the "user/" include.
+    path("api/v1/user", UserViewSet.as_view({"put": "update_profile"}), name="user-update"),
+    path("api/v1/user/", include("users.urls")),
+    path("api/v1/account/", include("accounts.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler404 = "paytm_site.api.errors.json_not_found"
+handler500 = "paytm_site.api.errors.json_server_error"
