@@ -1,0 +1,30 @@
+"""Reads about people. Search never exposes emails, passwords or internal ids."""
+
+from django.db.models import Q
+
+from accounts.selectors import Page
+from users.models import User
+
+SEARCH_DEFAULT_LIMIT = 20
+SEARCH_MAX_LIMIT = 100
+
+
+def user_search(*, query: str, exclude: User | None = None, offset: int = 0, limit: int = SEARCH_DEFAULT_LIMIT) -> Page:
+    """Active wallet holders whose first or last name contains `query`, case-insensitively.
+
+    `icontains` escapes % and _ and binds the text as a parameter: the filter is taken
+    literally, never as a pattern, regex or SQL. Rows are dicts of public fields only."""
+    people = User.objects.filter(is_active=True, account__isnull=False)
+    if "\x00" in query:
+        return Page(items=[], next_cursor=None)  # no name can hold NUL; PostgreSQL refuses it
+    if query:
+        people = people.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
+    if exclude is not None:
+        people = people.exclude(pk=exclude.pk)
+    rows = list(
+        people.order_by("first_name", "last_name", "pk").values("public_id", "first_name", "last_name")[
+            offset : offset + limit + 1
+        ]
+    )
+    next_offset = str(offset + limit) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_offset)

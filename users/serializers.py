@@ -1,0 +1,94 @@
+"""Input and output shapes of the user endpoints, in the contract's camelCase."""
+
+import re
+
+from rest_framework import serializers
+
+from users.models import NAME_MAX_LENGTH
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+PASSWORD_MAX_LENGTH = 128
+
+
+def no_control_characters(value: str) -> str:
+    if _CONTROL_CHARACTERS.search(value):
+        raise serializers.ValidationError("Must not contain control characters.")
+    return value
+
+
+def name_field(**kwargs):
+    return serializers.CharField(min_length=1, max_length=NAME_MAX_LENGTH, validators=[no_control_characters], **kwargs)
+
+
+def password_field(**kwargs):
+    return serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+    )
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not declare, so nothing unexpected is silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["This field is not writable."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class SignupInputSerializer(serializers.Serializer):
+    username = serializers.EmailField(max_length=254, help_text="Email address; case does not matter.")
+    firstName = name_field()
+    lastName = name_field()
+    password = password_field()
+
+
+class SignupOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    token = serializers.CharField()
+    refresh = serializers.CharField()
+    userId = serializers.CharField()
+
+
+class SigninInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254)
+    password = password_field()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class UserUpdateInputSerializer(StrictSerializer):
+    firstName = name_field(required=False)
+    lastName = name_field(required=False)
+    password = password_field(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of firstName, lastName, password.")
+        return attrs
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as others see them: no email, no internal id."""
+
+    _id = serializers.CharField(source="public_id")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+
+
+class UserSearchOutputSerializer(serializers.Serializer):
+    users = PersonSerializer(many=True)
+    user = PersonSerializer(many=True, help_text="The same list under the original app's key.")
+    next = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")

@@ -1,0 +1,106 @@
+"""The `/api/v1/user` endpoints: thin, each validates input and calls one service or selector."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.selectors import clamp_limit, parse_offset
+from paytm_site.api.serializers import ErrorSerializer, MessageSerializer
+from paytm_site.api.views import ApiViewSet
+from users import serializers as io
+from users.exceptions import (
+    MESSAGE_SIGNUP_SUCCESS,
+    MESSAGE_UPDATE_SUCCESS,
+    SigninFailed,
+    SignupRejected,
+    TokenRejected,
+    UpdateRejected,
+)
+from users.selectors import SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, user_search
+from users.services import access_token_refresh, tokens_for, user_signin, user_signup, user_update
+from users.throttling import AuthRateThrottle
+
+ERRORS_411 = {411: ErrorSerializer, 429: ErrorSerializer}
+PUBLIC_AUTH_ACTIONS = {"signup", "signin", "refresh"}
+
+
+class UserViewSet(ApiViewSet):
+    serializer_class = MessageSerializer
+    input_serializers = {
+        "signup": io.SignupInputSerializer,
+        "signin": io.SigninInputSerializer,
+        "refresh": io.RefreshInputSerializer,
+        "update_profile": io.UserUpdateInputSerializer,
+    }
+
+    def get_permissions(self):
+        if self.action == "update_profile":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    def get_authenticators(self):
+        # Sign-up, sign-in and refresh ignore any (possibly stale) Authorization header.
+        # This runs before `self.action` is set, so read the action from the route.
+        request = getattr(self, "request", None)
+        action_map = getattr(self, "action_map", None) or {}
+        if request is not None and action_map.get(request.method.lower()) in PUBLIC_AUTH_ACTIONS:
+            return []
+        return super().get_authenticators()
+
+    def get_throttles(self):
+        return [AuthRateThrottle()] if self.action in {"signup", "signin"} else []
+
+    @extend_schema(
+        request=io.SignupInputSerializer, responses={200: io.SignupOutputSerializer, **ERRORS_411}, auth=[]
+    )
+    def signup(self, request):
+        data = self.validated_input(error=SignupRejected)
+        user = user_signup(
+            email=data["username"], first_name=data["firstName"], last_name=data["lastName"], password=data["password"]
+        )
+        return Response({"message": MESSAGE_SIGNUP_SUCCESS, **tokens_for(user), "userId": str(user.public_id)})
+
+    @extend_schema(request=io.SigninInputSerializer, responses={200: io.TokenPairSerializer, **ERRORS_411}, auth=[])
+    def signin(self, request):
+        data = self.validated_input(error=SigninFailed)
+        user = user_signin(email=data["username"], password=data["password"], request=request)
+        return Response(tokens_for(user))
+
+    @extend_schema(
+        request=io.RefreshInputSerializer, responses={200: io.AccessTokenSerializer, 403: ErrorSerializer}, auth=[]
+    )
+    def refresh(self, request):
+        data = self.validated_input(error=TokenRejected)
+        return Response({"token": access_token_refresh(refresh=data["refresh"])})
+
+    @extend_schema(
+        request=io.UserUpdateInputSerializer,
+        responses={200: MessageSerializer, 403: ErrorSerializer, 411: ErrorSerializer},
+    )
+    def update_profile(self, request):
+        data = self.validated_input(error=UpdateRejected)
+        user_update(
+            user=request.user,
+            first_name=data.get("firstName"),
+            last_name=data.get("lastName"),
+            password=data.get("password"),
+        )
+        return Response({"message": MESSAGE_UPDATE_SUCCESS})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("filter", str, description="Case-insensitive text in the first or last name."),
+            OpenApiParameter("limit", int, description=f"1 to {SEARCH_MAX_LIMIT}, default {SEARCH_DEFAULT_LIMIT}."),
+            OpenApiParameter("cursor", str, description="`next` from the previous page."),
+            OpenApiParameter("offset", int, description="Rows to skip (instead of a cursor)."),
+        ],
+        responses={200: io.UserSearchOutputSerializer, 403: ErrorSerializer},
+    )
+    def bulk(self, request):
+        params = request.query_params
+        limit = clamp_limit(params.get("limit"), default=SEARCH_DEFAULT_LIMIT, maximum=SEARCH_MAX_LIMIT)
+        offset = parse_offset(params.get("cursor") or params.get("offset"))
+        caller = request.user if request.user.is_authenticated else None
+        page = user_search(query=params.get("filter", ""), exclude=caller, offset=offset, limit=limit)
+        people = io.PersonSerializer(page.items, many=True).data
+        return Response({"users": people, "user": people, "next": page.next_cursor})
