@@ -1,0 +1,76 @@
+"""Reads of wallets: balance and history. Nothing here writes."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from accounts.exceptions import InvalidCursor
+from accounts.models import Account, LedgerEntry
+
+HISTORY_DEFAULT_LIMIT = 20
+HISTORY_MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def balance_get(*, user) -> int:
+    """The user's balance in paise; 0 for someone without a wallet (operators)."""
+    balance = Account.objects.filter(user=user).values_list("balance", flat=True).first()
+    return balance or 0
+
+
+def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_DEFAULT_LIMIT) -> Page:
+    """The user's ledger entries, newest first, with the transfer and counterparty loaded.
+
+    Keyset pagination on the entry's primary key: stable while new entries arrive, and
+    served by the (account, -id) index at any depth."""
+    entries = (
+        LedgerEntry.objects.filter(account__user=user)
+        .select_related("transfer__sender__user", "transfer__recipient__user")
+        .order_by("-pk")
+    )
+    if cursor:
+        entries = entries.filter(pk__lt=decode_cursor(cursor, LedgerEntry))
+    rows = list(entries[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def encode_cursor(position) -> str:
+    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, model):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+        position = model._meta.pk.to_python(raw)
+    except (ValueError, binascii.Error, UnicodeError, ValidationError):
+        raise InvalidCursor() from None
+    if isinstance(position, int) and not 0 < position < 2**63:
+        raise InvalidCursor()  # out of range for a database integer
+    return position
+
+
+def clamp_limit(raw, *, default: int, maximum: int) -> int:
+    """Query-string limits never fail a request: junk means the default, and the
+    value is held within 1..maximum."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return max(1, min(value, maximum))
+
+
+def parse_offset(raw) -> int:
+    """A page offset from the query string; junk or negative means the first page."""
+    try:
+        return min(max(0, int(raw)), 10**7)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,65 @@
+"""Output shapes of the account endpoints. Money leaves as rupees, exact to the paisa."""
+
+from rest_framework import serializers
+
+from accounts.money import rupees_json
+
+
+class RupeesField(serializers.Field):
+    """Integer paise inside, a JSON number of rupees outside."""
+
+    def to_representation(self, paise):
+        return rupees_json(paise)
+
+
+class TransferInputSerializer(serializers.Serializer):
+    """For the browsable API form and the schema; the view parses amounts itself."""
+
+    to = serializers.CharField(help_text="The recipient's `_id`.")
+    amount = serializers.CharField(help_text="Rupees, at most 2 decimals: a JSON number or a numeric string.")
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    transferId = serializers.CharField()
+    balance = serializers.FloatField(help_text="Your balance in rupees after this transfer.")
+
+
+class BalanceSerializer(serializers.Serializer):
+    balance = serializers.FloatField(help_text="Rupees, exact to the paisa.")
+    currency = serializers.CharField()
+
+
+class CounterpartySerializer(serializers.Serializer):
+    _id = serializers.CharField(source="public_id")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+
+
+class TransactionSerializer(serializers.Serializer):
+    """One ledger entry of the caller's wallet. `counterparty` is null for the starting
+    grant, which comes from the system issuance account rather than a person."""
+
+    id = serializers.CharField(source="transfer.public_id")
+    kind = serializers.CharField(source="transfer.kind")
+    direction = serializers.SerializerMethodField()
+    amount = serializers.SerializerMethodField()
+    balanceAfter = RupeesField(source="balance_after")
+    counterparty = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    def get_direction(self, entry) -> str:
+        return "debit" if entry.amount < 0 else "credit"
+
+    def get_amount(self, entry) -> float:
+        return rupees_json(abs(entry.amount))
+
+    def get_counterparty(self, entry) -> dict | None:
+        transfer = entry.transfer
+        other = transfer.recipient if entry.amount < 0 else transfer.sender
+        return None if other.user is None else CounterpartySerializer(other.user).data
+
+
+class TransactionPageSerializer(serializers.Serializer):
+    transactions = TransactionSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for older entries.")

@@ -1,0 +1,84 @@
+"""Every money movement goes through here: user transfers and sign-up's starting grant.
+
+The service validates and resolves (amount, accounts, idempotency key); the ledger store
+of the configured database performs the movement atomically (accounts/stores/).
+"""
+
+import re
+import secrets
+import uuid
+
+from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
+from accounts.models import Account, Transfer
+from accounts.money import MAX_TRANSFER_PAISE, STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
+from accounts.stores.base import (
+    IdempotencyRequest,
+    LedgerStore,
+    Movement,
+    TransferReceipt,
+    TransferRequest,
+    request_fingerprint,
+)
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+
+
+def ledger_store() -> LedgerStore:
+    """The unit of work for the configured database (MongoDB gets its own in its issue)."""
+    from accounts.stores.sql import SqlLedgerStore
+
+    return SqlLedgerStore()
+
+
+def starting_grant_amount() -> int:
+    """A random whole number of paise from ₹1.00 to ₹10,000.00, inclusive."""
+    return STARTING_GRANT_MIN_PAISE + secrets.randbelow(STARTING_GRANT_MAX_PAISE - STARTING_GRANT_MIN_PAISE + 1)
+
+
+def account_open_with_grant(*, save_user, grant: int | None = None):
+    """Create the person (via `save_user`), their wallet and its starting grant in one transaction."""
+    grant = starting_grant_amount() if grant is None else grant
+    if not STARTING_GRANT_MIN_PAISE <= grant <= STARTING_GRANT_MAX_PAISE:
+        raise InvalidAmount()
+    return ledger_store().signup(save_user=save_user, grant=grant)
+
+
+def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: str | None = None) -> TransferReceipt:
+    """Move `amount` paise from `sender`'s wallet to the wallet of the user whose public id
+    is `recipient_id`. Raises InvalidAmount, InvalidAccount, InsufficientBalance,
+    IdempotencyConflict; a retried key returns the first receipt without moving money."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TRANSFER_PAISE:
+        raise InvalidAmount()
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidIdempotencyKey()
+
+    recipient_uuid = _parse_public_id(recipient_id)
+    accounts = dict(
+        Account.objects.filter(
+            kind=Account.Kind.USER, user__is_active=True, user__public_id__in=[sender.public_id, recipient_uuid]
+        ).values_list("user__public_id", "pk")
+    )
+    sender_pk, recipient_pk = accounts.get(sender.public_id), accounts.get(recipient_uuid)
+    if sender_pk is None or recipient_pk is None or sender_pk == recipient_pk:
+        raise InvalidAccount()
+
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = IdempotencyRequest(
+            user_pk=sender.pk,
+            key=idempotency_key,
+            fingerprint=request_fingerprint(recipient_id=str(recipient_uuid), amount=amount),
+        )
+    movement = Movement(Transfer.Kind.TRANSFER, sender_pk, recipient_pk, amount)
+    return ledger_store().transfer(TransferRequest(movement=movement, idempotency=idempotency))
+
+
+def _parse_public_id(value) -> uuid.UUID:
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidAccount()
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise InvalidAccount() from None
+
