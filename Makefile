@@ -1,0 +1,40 @@
+# make run   : set up .venv, migrate, serve http://localhost:$(PORT) on SQLite
+# make test  : set up .venv, run the whole suite (SQLite, then PostgreSQL)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+# The PostgreSQL the suite uses (pytest-django creates and drops its own test_* database).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres setup migrate seed clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+test: setup
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: setup
+	$(PY) -m pytest
+
+test-postgres: setup
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m "not live_server"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
