@@ -62,7 +62,7 @@ class UserViewSet(ApiViewSet):
 
     @extend_schema(request=io.SigninInputSerializer, responses={200: io.TokenPairSerializer, **ERRORS_411}, auth=[])
     def signin(self, request):
-        data = self.validated_input(error=SigninFailed)
+        data = self.validated_input(error=SigninFailed, details=False)
         user = user_signin(email=data["username"], password=data["password"], request=request)
         return Response(tokens_for(user))
 

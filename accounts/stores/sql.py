@@ -48,8 +48,10 @@ def _is_transient(error: OperationalError) -> bool:
 def run_with_retry(operation: Callable[[], T]) -> T:
     """Run `operation` in its own transaction, restarting it on transient conflicts."""
     if connection.in_atomic_block:
-        # A retry needs to own the transaction; inside someone else's we just join it.
-        return operation()
+        # Inside someone else's transaction we cannot retry, but a savepoint still makes
+        # this operation all-or-nothing.
+        with transaction.atomic():
+            return operation()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():

@@ -30,8 +30,15 @@ class ApiViewSet(viewsets.GenericViewSet):
             raise error(errors={"body": ["Expected a JSON object."]})
         return body
 
-    def validated_input(self, *, error: type[ServiceError]) -> dict:
-        serializer = self.input_serializers[self.action](data=self.request_body(error=error))
+    def validated_input(self, *, error: type[ServiceError], details: bool = True) -> dict:
+        """The action's input, validated; otherwise `error`, with per-field details unless
+        `details` is False (sign-in answers every failure the same way)."""
+        try:
+            serializer = self.input_serializers[self.action](data=self.request_body(error=error))
+        except ServiceError:
+            if details:
+                raise
+            raise error() from None
         if not serializer.is_valid():
-            raise error(errors=serializer.errors)
+            raise error(errors=serializer.errors if details else None)
         return serializer.validated_data
