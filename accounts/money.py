@@ -16,7 +16,7 @@ MAX_TRANSFER_PAISE = int(MAX_TRANSFER_RUPEES) * PAISE_PER_RUPEE
 STARTING_GRANT_MIN_PAISE = 1_00  # ₹1.00
 STARTING_GRANT_MAX_PAISE = 10_000_00  # ₹10,000.00
 
-_NUMERIC_STRING = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+_NUMERIC_STRING = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*$")
 
 
 def parse_rupees(value) -> int:
@@ -33,7 +33,9 @@ def parse_rupees(value) -> int:
         rupees = Decimal(value)
     except (InvalidOperation, ValueError):
         raise InvalidAmount() from None
-    if not rupees.is_finite() or rupees <= 0 or rupees > MAX_TRANSFER_RUPEES:
+    # adjusted() < -2 is below one paisa: checked before scaling, where a tiny enough
+    # value (1E-999999999) would underflow to zero paise instead of failing.
+    if not rupees.is_finite() or rupees <= 0 or rupees > MAX_TRANSFER_RUPEES or rupees.adjusted() < -2:
         raise InvalidAmount()
     paise = rupees * PAISE_PER_RUPEE
     if paise != paise.to_integral_value():

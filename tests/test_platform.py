@@ -1,0 +1,102 @@
+"""Everything around the API: health, schema and docs, CORS, errors as JSON, settings."""
+
+import pytest
+from django.db import OperationalError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"]["status"] == "up"
+
+
+def test_healthz_is_503_when_database_is_unreachable(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", refuse)
+        response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["database"]["status"] == "down"
+
+
+def test_api_answers_503_not_500_when_database_fails(make_person, client_for, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    client = client_for(make_person())
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", refuse)
+        response = client.get("/api/v1/user/bulk")
+    assert response.status_code == 503 and response.json()["message"]
+
+
+def test_openapi_schema_lists_every_endpoint(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in [
+        "/api/v1/user/signup", "/api/v1/user/signin", "/api/v1/user/token/refresh", "/api/v1/user",
+        "/api/v1/user/bulk", "/api/v1/account/balance", "/api/v1/account/transfer", "/api/v1/account/transactions",
+    ]:
+        assert path in paths, path
+
+
+def test_swagger_ui_is_served_from_our_own_static_files(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_browsable_api_renders_html(make_person, client):
+    client.force_login(make_person())
+    response = client.get("/api/v1/account/balance", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and "text/html" in response["Content-Type"]
+
+
+def test_cors_preflight_for_configured_origin(client):
+    response = client.options(
+        "/api/v1/account/transfer",
+        HTTP_ORIGIN="http://localhost:5173",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type,idempotency-key",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "idempotency-key" in response["Access-Control-Allow-Headers"]
+
+
+def test_cors_refuses_unknown_origin(client):
+    response = client.options(
+        "/api/v1/account/transfer", HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/nope")
+    assert response.status_code == 404 and response.json()["message"]
+
+
+def test_oversized_body_is_refused(make_person, client_for):
+    client = client_for(make_person())
+    response = client.generic(
+        "POST", "/api/v1/account/transfer", b'{"to": "' + b"x" * 200_000 + b'"}', content_type="application/json"
+    )
+    assert response.status_code in (400, 413) and response.json()["message"]
+
+
+def test_secrets_are_not_constants_in_the_repository(settings):
+    from pathlib import Path
+
+    source = (Path(settings.BASE_DIR) / "paytm_site" / "settings.py").read_text()
+    assert settings.SECRET_KEY not in source and settings.JWT_SECRET not in source
+    assert settings.SECRET_KEY != settings.JWT_SECRET
