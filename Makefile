@@ -7,7 +7,7 @@ PORT ?= 3000
 # The PostgreSQL the suite uses (pytest-django creates and drops its own test_* database).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup migrate seed clean
+.PHONY: run test test-sqlite test-postgres setup migrate seed screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test-sqlite: setup
 
 test-postgres: setup
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m "not live_server"
+
+# Re-take docs/screenshots/*.png from the browser tests (needs Debian's chromium).
+screenshots: setup
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/live/test_web_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

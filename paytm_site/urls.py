@@ -15,6 +15,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("web.urls")),
 ]
 
 handler404 = "paytm_site.api.errors.json_not_found"

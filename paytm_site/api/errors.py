@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError, IntegrityError
 from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -56,7 +57,10 @@ def _contract_body(exc, data) -> dict:
 
 
 def json_not_found(request, exception=None):
-    return JsonResponse({"message": MESSAGE_NOT_FOUND}, status=404)
+    """JSON for API clients; the usual page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": MESSAGE_NOT_FOUND}, status=404)
+    return page_not_found(request, exception)
 
 
 def json_server_error(request):

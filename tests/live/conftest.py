@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,10 +74,9 @@ def _drop_postgres_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module", params=["postgres", "sqlite"])
-def live_wallet(request, tmp_path_factory):
-    backend = request.param
-    workdir = tmp_path_factory.mktemp(f"live-{backend}")
+@contextmanager
+def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None):
+    """Migrate a fresh database of `backend` and serve it with gunicorn until the block ends."""
     pg_name = None
     if backend == "postgres":
         pg_name, database_url = _create_postgres_database()
@@ -89,6 +89,7 @@ def live_wallet(request, tmp_path_factory):
         "DEBUG": "0",
         "LOCAL_SECRETS_FILE": str(workdir / "secrets.json"),
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     port = _free_port()
     wallet = LiveWallet(base_url=f"http://127.0.0.1:{port}", env=env, backend=backend)
@@ -115,6 +116,18 @@ def live_wallet(request, tmp_path_factory):
         log.close()
         if pg_name:
             _drop_postgres_database(pg_name)
+
+
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+def live_wallet(request, tmp_path_factory):
+    with serve_wallet(request.param, tmp_path_factory.mktemp(f"live-{request.param}")) as wallet:
+        yield wallet
+
+
+@pytest.fixture(scope="module")
+def web_wallet(tmp_path_factory):
+    with serve_wallet("sqlite", tmp_path_factory.mktemp("web")) as wallet:
+        yield wallet
 
 
 def _wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float = 60) -> None:

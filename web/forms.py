@@ -1,0 +1,48 @@
+"""Forms of the pages. They only shape input; sign-up, sign-in and payments are done by
+the same services the API calls."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+from users.models import NAME_MAX_LENGTH, User, normalize_email
+from users.serializers import PASSWORD_MAX_LENGTH
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH)
+    last_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH)
+    email = forms.EmailField(label="Email", max_length=254)
+    password = forms.CharField(
+        label="Password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def clean(self):
+        """Report every problem at once: the password rules run even when the email is bad."""
+        data = super().clean()
+        if "password" in data:
+            person = User(
+                email=normalize_email(data.get("email", "")),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                validate_password(data["password"], user=person)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class SigninForm(forms.Form):
+    email = forms.CharField(label="Email", max_length=254)
+    password = forms.CharField(label="Password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput)
+
+
+class SendForm(forms.Form):
+    """Rupees as typed; accounts.money.parse_rupees decides what is a valid amount."""
+
+    amount = forms.CharField(label="Amount (₹)", max_length=32)
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput, validators=[RegexValidator(r"^[0-9a-f]{32}$", "This form is stale; please reload.")]
+    )
