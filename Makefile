@@ -7,7 +7,7 @@ PORT ?= 3000
 # The PostgreSQL the suite uses (pytest-django creates and drops its own test_* database).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup migrate seed screenshots clean
+.PHONY: run serve bench test test-sqlite test-postgres setup migrate seed screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ migrate: setup
 
 run: migrate
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+# The production server: gunicorn, several workers (WEB_CONCURRENCY), DEBUG off.
+serve: migrate
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) $(VENV)/bin/gunicorn --config paytm_site/gunicorn.conf.py paytm_site.wsgi:application
+
+# Load test on PostgreSQL next to pgbench; prints a report (never fails on a number).
+bench: setup
+	$(PY) bench/run.py
 
 seed: migrate
 	$(PY) manage.py seed_demo

@@ -44,6 +44,16 @@ def account_open_with_grant(*, save_user, grant: int | None = None):
     return ledger_store().signup(save_user=save_user, grant=grant)
 
 
+def accounts_open_bulk(*, users: list, grants: list[int] | None = None) -> None:
+    """Sign up many prepared (unsaved, password already hashed) users at once, each with a
+    wallet and a starting grant, in one transaction. For seeding and benchmarks."""
+    grants = grants or [starting_grant_amount() for _ in users]
+    if len(grants) != len(users) or not all(STARTING_GRANT_MIN_PAISE <= g <= STARTING_GRANT_MAX_PAISE for g in grants):
+        raise InvalidAmount()
+    if users:
+        ledger_store().open_accounts_bulk(users=users, grants=grants)
+
+
 def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: str | None = None) -> TransferReceipt:
     """Move `amount` paise from `sender`'s wallet to the wallet of the user whose public id
     is `recipient_id`. Raises InvalidAmount, InvalidAccount, InsufficientBalance,

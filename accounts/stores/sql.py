@@ -131,6 +131,32 @@ class SqlLedgerStore:
 
         return run_with_retry(once)
 
+    def open_accounts_bulk(self, *, users: list, grants: list[int]) -> None:
+        """Many sign-ups in one transaction (seeding and benchmarks): the same rows as
+        `signup` would write, batched. Every grant is a transfer from the issuance account
+        with its two entries and running balances."""
+        with transaction.atomic():
+            type(users[0]).objects.bulk_create(users, batch_size=2000)
+            accounts = Account.objects.bulk_create(
+                [Account(user=user, kind=Account.Kind.USER, balance=grant) for user, grant in zip(users, grants)],
+                batch_size=2000,
+            )
+            issuance = Account.objects.select_for_update().get(pk=issuance_account().pk)
+            transfers = Transfer.objects.bulk_create(
+                [
+                    Transfer(kind=Transfer.Kind.GRANT, sender_id=issuance.pk, recipient_id=account.pk, amount=grant)
+                    for account, grant in zip(accounts, grants)
+                ],
+                batch_size=2000,
+            )
+            running, entries = issuance.balance, []
+            for transfer, account, grant in zip(transfers, accounts, grants):
+                running -= grant
+                entries.append(LedgerEntry(transfer=transfer, account_id=issuance.pk, amount=-grant, balance_after=running))
+                entries.append(LedgerEntry(transfer=transfer, account_id=account.pk, amount=grant, balance_after=grant))
+            LedgerEntry.objects.bulk_create(entries, batch_size=4000)
+            Account.objects.filter(pk=issuance.pk).update(balance=running)
+
     def _transfer_once(self, request: TransferRequest):
         idempotency = request.idempotency
         if idempotency is not None:
