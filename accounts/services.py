@@ -8,6 +8,8 @@ import re
 import secrets
 import uuid
 
+from django.db import connection
+
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
 from accounts.models import Account, Transfer
 from accounts.money import MAX_TRANSFER_PAISE, STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
@@ -25,10 +27,11 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no sp
 
 
 def ledger_store() -> LedgerStore:
-    """The unit of work for the configured database (MongoDB gets its own in its issue)."""
+    """The unit of work for the configured database."""
+    from accounts.stores.postgres import PostgresLedgerStore
     from accounts.stores.sql import SqlLedgerStore
 
-    return SqlLedgerStore()
+    return PostgresLedgerStore() if connection.vendor == "postgresql" else SqlLedgerStore()
 
 
 def starting_grant_amount() -> int:

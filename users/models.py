@@ -59,8 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
         ]
         indexes = [
-            models.Index(fields=["first_name"], name="user_first_name_idx"),
-            models.Index(fields=["last_name"], name="user_last_name_idx"),
+            # Search results come in this order: a common term stops after one page of rows.
+            models.Index(fields=["first_name", "last_name", "id"], name="user_name_order_idx"),
+            # On PostgreSQL, migration 0003 adds trigram indexes for substring search.
         ]
 
     def __str__(self):

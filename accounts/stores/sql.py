@@ -71,51 +71,50 @@ def issuance_account() -> Account:
     return account
 
 
-def post_movement(movement: Movement) -> tuple[Transfer, int]:
-    """Write one movement inside the current transaction; return it and the sender's new balance."""
-    pks = sorted({movement.sender_account_pk, movement.recipient_account_pk})
-    locked = {
-        account.pk: account
-        for account in Account.objects.select_for_update().filter(pk__in=pks).order_by("pk").only("kind", "balance")
-    }
-    sender = locked.get(movement.sender_account_pk)
-    recipient = locked.get(movement.recipient_account_pk)
-    if sender is None or recipient is None or sender.pk == recipient.pk:
-        raise InvalidAccount()
-    if sender.kind == Account.Kind.USER and sender.balance < movement.amount:
-        raise InsufficientBalance()
-
-    sender_after = sender.balance - movement.amount
-    recipient_after = recipient.balance + movement.amount
-    # Rows are locked, so the values just read are current; writing them directly keeps
-    # the projection and the entries' balance_after equal by construction.
-    Account.objects.filter(pk=sender.pk).update(balance=sender_after)
-    Account.objects.filter(pk=recipient.pk).update(balance=recipient_after)
-    transfer = Transfer.objects.create(
-        kind=movement.kind, sender_id=sender.pk, recipient_id=recipient.pk, amount=movement.amount
-    )
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(
-                transfer=transfer,
-                account_id=sender.pk,
-                amount=-movement.amount,
-                balance_after=sender_after,
-                created_at=transfer.created_at,
-            ),
-            LedgerEntry(
-                transfer=transfer,
-                account_id=recipient.pk,
-                amount=movement.amount,
-                balance_after=recipient_after,
-                created_at=transfer.created_at,
-            ),
-        ]
-    )
-    return transfer, sender_after
-
-
 class SqlLedgerStore:
+    def post_movement(self, movement: Movement) -> tuple[Transfer, int]:
+        """Write one movement inside the current transaction; return it and the sender's new balance."""
+        pks = sorted({movement.sender_account_pk, movement.recipient_account_pk})
+        locked = {
+            account.pk: account
+            for account in Account.objects.select_for_update().filter(pk__in=pks).order_by("pk").only("kind", "balance")
+        }
+        sender = locked.get(movement.sender_account_pk)
+        recipient = locked.get(movement.recipient_account_pk)
+        if sender is None or recipient is None or sender.pk == recipient.pk:
+            raise InvalidAccount()
+        if sender.kind == Account.Kind.USER and sender.balance < movement.amount:
+            raise InsufficientBalance()
+
+        sender_after = sender.balance - movement.amount
+        recipient_after = recipient.balance + movement.amount
+        # Rows are locked, so the values just read are current; writing them directly keeps
+        # the projection and the entries' balance_after equal by construction.
+        Account.objects.filter(pk=sender.pk).update(balance=sender_after)
+        Account.objects.filter(pk=recipient.pk).update(balance=recipient_after)
+        transfer = Transfer.objects.create(
+            kind=movement.kind, sender_id=sender.pk, recipient_id=recipient.pk, amount=movement.amount
+        )
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(
+                    transfer=transfer,
+                    account_id=sender.pk,
+                    amount=-movement.amount,
+                    balance_after=sender_after,
+                    created_at=transfer.created_at,
+                ),
+                LedgerEntry(
+                    transfer=transfer,
+                    account_id=recipient.pk,
+                    amount=movement.amount,
+                    balance_after=recipient_after,
+                    created_at=transfer.created_at,
+                ),
+            ]
+        )
+        return transfer, sender_after
+
     def transfer(self, request: TransferRequest) -> TransferReceipt:
         receipt_or_error = run_with_retry(lambda: self._transfer_once(request))
         if isinstance(receipt_or_error, Exception):
@@ -126,7 +125,7 @@ class SqlLedgerStore:
         def once():
             user = save_user()
             account = Account.objects.create(user=user, kind=Account.Kind.USER)
-            post_movement(Movement(Transfer.Kind.GRANT, issuance_account().pk, account.pk, grant))
+            self.post_movement(Movement(Transfer.Kind.GRANT, issuance_account().pk, account.pk, grant))
             return user
 
         return run_with_retry(once)
@@ -169,7 +168,7 @@ class SqlLedgerStore:
                 return self._replay(record, idempotency)
 
         try:
-            transfer, sender_after = post_movement(request.movement)
+            transfer, sender_after = self.post_movement(request.movement)
         except InsufficientBalance as error:
             if idempotency is None:
                 raise
