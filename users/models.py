@@ -58,11 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
         ]
-        indexes = [
-            # Search results come in this order: a common term stops after one page of rows.
-            models.Index(fields=["first_name", "last_name", "id"], name="user_name_order_idx"),
-            # On PostgreSQL, migration 0003 adds trigram indexes for substring search.
-        ]
+        # Name search: on PostgreSQL, migration 0002 adds trigram indexes for substring search.
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>"

@@ -13,7 +13,12 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     """Active wallet holders whose first or last name contains `query`, case-insensitively.
 
     `icontains` escapes % and _ and binds the text as a parameter: the filter is taken
-    literally, never as a pattern, regex or SQL. Rows are dicts of public fields only."""
+    literally, never as a pattern, regex or SQL. Rows are dicts of public fields only.
+
+    Results come in sign-up order (as the original app's plain find() did). Matches are
+    spread evenly along the primary key, so a common term stops after one page of rows
+    and a rare one is served by the trigram indexes; ordering by name instead made
+    PostgreSQL walk most of the table for names late in the alphabet."""
     people = User.objects.filter(is_active=True, account__isnull=False)
     if "\x00" in query:
         return Page(items=[], next_cursor=None)  # no name can hold NUL; PostgreSQL refuses it
@@ -22,7 +27,7 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     if exclude is not None:
         people = people.exclude(pk=exclude.pk)
     rows = list(
-        people.order_by("first_name", "last_name", "pk").values("public_id", "first_name", "last_name")[
+        people.order_by("pk").values("public_id", "first_name", "last_name")[
             offset : offset + limit + 1
         ]
     )

@@ -36,5 +36,5 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("users", "0002_search_order_index")]
+    dependencies = [("users", "0001_initial")]
     operations = [migrations.RunPython(run(CREATE), run(DROP))]
