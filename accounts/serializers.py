@@ -1,10 +1,13 @@
 """Output shapes of the account endpoints. Money leaves as rupees, exact to the paisa."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.money import rupees_json
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class RupeesField(serializers.Field):
     """Integer paise inside, a JSON number of rupees outside."""
 
@@ -48,13 +51,16 @@ class TransactionSerializer(serializers.Serializer):
     counterparty = serializers.SerializerMethodField()
     createdAt = serializers.DateTimeField(source="created_at")
 
-    def get_direction(self, entry) -> str:
+    @extend_schema_field({"type": "string", "enum": ["debit", "credit"]})
+    def get_direction(self, entry):
         return "debit" if entry.amount < 0 else "credit"
 
-    def get_amount(self, entry) -> float:
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_amount(self, entry):
         return rupees_json(abs(entry.amount))
 
-    def get_counterparty(self, entry) -> dict | None:
+    @extend_schema_field(CounterpartySerializer(allow_null=True))
+    def get_counterparty(self, entry):
         transfer = entry.transfer
         other = transfer.recipient if entry.amount < 0 else transfer.sender
         return None if other.user is None else CounterpartySerializer(other.user).data

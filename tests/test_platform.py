@@ -100,3 +100,9 @@ def test_secrets_are_not_constants_in_the_repository(settings):
     source = (Path(settings.BASE_DIR) / "paytm_site" / "settings.py").read_text()
     assert settings.SECRET_KEY not in source and settings.JWT_SECRET not in source
     assert settings.SECRET_KEY != settings.JWT_SECRET
+
+
+@pytest.mark.parametrize("path", ["/api/v1/user", "/api/v1/account/transfer", "/api/v1/user/signup", "/api/v1/account/balance"])
+def test_options_describes_the_endpoint_instead_of_failing(make_person, client_for, path):
+    response = client_for(make_person()).options(path)
+    assert response.status_code == 200 and response.json()["name"]

@@ -2,7 +2,7 @@
 the endpoint's own documented error (never DRF's generic 400 shape)."""
 
 from rest_framework import viewsets
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType
 
 from paytm_site.errors import ServiceError
 
@@ -20,6 +20,11 @@ class ApiViewSet(viewsets.GenericViewSet):
     def get_serializer_class(self):
         # The browsable API and the schema ask for this to draw each action's form.
         return self.input_serializers.get(self.action) or super().get_serializer_class()
+
+    def get_object(self):
+        # Our endpoints act on the caller, never on an object named in the URL. DRF's
+        # OPTIONS metadata still probes this for PUT; "no object" is the honest answer.
+        raise NotFound()
 
     def request_body(self, *, error: type[ServiceError]):
         try:

@@ -2,13 +2,14 @@
 database, for tests that need real concurrency: real sockets, real processes, real locks."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -26,15 +27,21 @@ class LiveWallet:
     base_url: str
     env: dict
     backend: str
+    workdir: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        return self.env["DATABASE_URL"]
 
     def manage(self, *args) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *args], cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=300
         )
 
-    def client(self, token: str | None = None) -> httpx.Client:
+    def client(self, token: str | None = None, timeout: float = 60) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def signup(self, first_name: str) -> dict:
         email = f"{first_name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
@@ -44,8 +51,37 @@ class LiveWallet:
         response.raise_for_status()
         return response.json()
 
+    def start(self) -> None:
+        port = self.base_url.rsplit(":", 1)[1]
+        log = open(self.workdir / "server.log", "a")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "paytm_site.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
+                "--worker-class", "gthread", "--graceful-timeout", "5", "--timeout", "60",
+            ],
+            cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() reaches every worker
+        )
+        wait_until_healthy(self.base_url, self.process)
 
-def _free_port() -> int:
+    def kill(self) -> None:
+        """kill -9 the master and every worker at once: no graceful anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -55,18 +91,22 @@ def _admin_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
-def _create_postgres_database() -> tuple[str, str]:
+def require_shared_postgres() -> str:
     server = postgres_server_url()
     if not postgres_reachable(server):
         message = f"PostgreSQL at {server} is unreachable"
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: in CI the live PostgreSQL race tests must run.")
+            pytest.fail(f"{message}: in CI the live PostgreSQL tests must run.")
         pytest.skip(message)
+    return server
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    server = require_shared_postgres()
     name = f"wallet_live_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_admin_url(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    base = server.rsplit("/", 1)[0]
-    return name, f"{base}/{name}"
+    return name, f"{server.rsplit('/', 1)[0]}/{name}"
 
 
 def _drop_postgres_database(name: str) -> None:
@@ -75,12 +115,13 @@ def _drop_postgres_database(name: str) -> None:
 
 
 @contextmanager
-def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None):
-    """Migrate a fresh database of `backend` and serve it with gunicorn until the block ends."""
+def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, database_url: str | None = None):
+    """Migrate a fresh database of `backend` (or the one at `database_url`) and serve it
+    with gunicorn until the block ends."""
     pg_name = None
-    if backend == "postgres":
+    if database_url is None and backend == "postgres":
         pg_name, database_url = _create_postgres_database()
-    else:
+    elif database_url is None:
         database_url = f"sqlite:///{workdir / 'wallet.sqlite3'}"
     env = {
         **os.environ,
@@ -91,29 +132,14 @@ def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None):
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    port = _free_port()
-    wallet = LiveWallet(base_url=f"http://127.0.0.1:{port}", env=env, backend=backend)
+    wallet = LiveWallet(base_url=f"http://127.0.0.1:{free_port()}", env=env, backend=backend, workdir=workdir)
     migrated = wallet.manage("migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
-    log = open(workdir / "server.log", "w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "paytm_site.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
-            "--worker-class", "gthread", "--graceful-timeout", "5", "--timeout", "60",
-        ],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
     try:
-        _wait_until_healthy(wallet.base_url, server)
+        wallet.start()
         yield wallet
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        wallet.stop()
         if pg_name:
             _drop_postgres_database(pg_name)
 
@@ -130,10 +156,10 @@ def web_wallet(tmp_path_factory):
         yield wallet
 
 
-def _wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_healthy(base_url: str, server: subprocess.Popen | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.poll() is not None:
+        if server is not None and server.poll() is not None:
             raise RuntimeError(f"server exited early with {server.returncode}")
         try:
             if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
