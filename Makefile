@@ -7,7 +7,7 @@ PORT ?= 3000
 # The PostgreSQL the suite uses (pytest-django creates and drops its own test_* database).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve bench test test-sqlite test-postgres chaos setup migrate seed screenshots clean
+.PHONY: run serve bench test test-sqlite test-postgres test-mongodb chaos setup migrate seed screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test-sqlite: setup
 # The in-process tests again, on PostgreSQL.
 test-postgres: setup
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m "not live_server and not chaos"
+
+# With MONGODB_URI naming a replica set: the live contract and race tests on MongoDB.
+# (They also run inside `make test` whenever MONGODB_URI is set.)
+test-mongodb: setup
+	@if [ -z "$$MONGODB_URI" ]; then echo "MONGODB_URI is not set: see README, 'MongoDB'"; exit 2; fi
+	$(PY) -m pytest tests/live/test_contract.py tests/live/test_races.py -k mongodb -rs
 
 # The long fault tests: kill -9 mid-storm, database stopped mid-storm (docs/RELIABILITY.md).
 chaos: setup

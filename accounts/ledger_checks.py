@@ -34,6 +34,12 @@ class LedgerReport:
 
 
 def ledger_verify() -> LedgerReport:
+    from django.db import connection
+
+    if connection.vendor == "mongodb":
+        from accounts.ledger_checks_mongo import mongo_ledger_verify
+
+        return mongo_ledger_verify(connection.database)
     report = LedgerReport(
         accounts=Account.objects.count(), transfers=Transfer.objects.count(), entries=LedgerEntry.objects.count()
     )

@@ -28,6 +28,10 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no sp
 
 def ledger_store() -> LedgerStore:
     """The unit of work for the configured database."""
+    if connection.vendor == "mongodb":
+        from accounts.stores.mongo import MongoLedgerStore
+
+        return MongoLedgerStore()
     from accounts.stores.postgres import PostgresLedgerStore
     from accounts.stores.sql import SqlLedgerStore
 
@@ -39,12 +43,13 @@ def starting_grant_amount() -> int:
     return STARTING_GRANT_MIN_PAISE + secrets.randbelow(STARTING_GRANT_MAX_PAISE - STARTING_GRANT_MIN_PAISE + 1)
 
 
-def account_open_with_grant(*, save_user, grant: int | None = None):
-    """Create the person (via `save_user`), their wallet and its starting grant in one transaction."""
+def account_open_with_grant(*, user, grant: int | None = None):
+    """Save the new person (unsaved, password hashed), their wallet and its starting grant
+    in one transaction."""
     grant = starting_grant_amount() if grant is None else grant
     if not STARTING_GRANT_MIN_PAISE <= grant <= STARTING_GRANT_MAX_PAISE:
         raise InvalidAmount()
-    return ledger_store().signup(save_user=save_user, grant=grant)
+    return ledger_store().signup(user=user, grant=grant)
 
 
 def accounts_open_bulk(*, users: list, grants: list[int] | None = None) -> None:

@@ -3,6 +3,8 @@
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from paytm_site.mongodb import is_mongodb_url, mongodb_database
+
 # SQLite: WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
 # when a transaction starts, so two transfers never both read a balance and then race
 # to upgrade their locks (which SQLite answers with "database is locked" mid-transaction).
@@ -14,11 +16,8 @@ SQLITE_OPTIONS = {
 
 
 def database_from_url(url: str, *, conn_max_age: int) -> dict:
-    scheme = url.split(":", 1)[0].lower()
-    if scheme in {"mongodb", "mongodb+srv"}:
-        raise ImproperlyConfigured(
-            "DATABASE_URL points at MongoDB, which this build does not support yet."
-        )
+    if is_mongodb_url(url):
+        return mongodb_database(url)
     try:
         config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     except ValueError as error:

@@ -7,7 +7,9 @@ local hosts only, and per-install random secrets kept in an ignored file.
 from datetime import timedelta
 from pathlib import Path
 
+from paytm_site import mongodb
 from paytm_site.database import database_from_url
+from paytm_site.mongodb import is_mongodb_url
 from paytm_site.env import env_bool, env_int, env_list, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USING_MONGODB = is_mongodb_url(DATABASE_URL)
+if USING_MONGODB:
+    DEFAULT_AUTO_FIELD = mongodb.OBJECT_ID_AUTO_FIELD
+    INSTALLED_APPS = mongodb.mongodb_installed_apps(INSTALLED_APPS)
+    MIGRATION_MODULES = mongodb.MIGRATION_MODULES
 
 # A shared cache makes throttling hold across several server workers.
 REDIS_URL = env_str("REDIS_URL", "")

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class UsersConfig(AppConfig):
     name = "users"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
         from users import schema  # noqa: F401  registers the OpenAPI auth extension

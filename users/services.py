@@ -32,12 +32,8 @@ def user_signup(*, email: str, first_name: str, last_name: str, password: str, g
     if User.objects.filter(email=user.email).exists():
         raise SignupRejected(errors={"username": [EMAIL_TAKEN]})
 
-    def save_user():
-        user.save(force_insert=True)
-        return user
-
     try:
-        return account_open_with_grant(save_user=save_user, grant=grant)
+        return account_open_with_grant(user=user, grant=grant)
     except IntegrityError:
         # Two sign-ups with one email raced; the unique index let exactly one in.
         raise SignupRejected(errors={"username": [EMAIL_TAKEN]}) from None

@@ -8,7 +8,7 @@ is made atomic on its database.
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from accounts.exceptions import IdempotencyConflict, InsufficientBalance
 
@@ -64,4 +64,6 @@ def replay_outcome(*, stored_fingerprint: str, request: IdempotencyRequest, erro
 class LedgerStore(Protocol):
     def transfer(self, request: TransferRequest) -> TransferReceipt: ...
 
-    def signup(self, *, save_user: Callable[[], object], grant: int) -> object: ...
+    def signup(self, *, user, grant: int) -> object:
+        """Save the unsaved `user` (password already hashed), open their wallet and post the
+        starting grant from the issuance account, all in one transaction."""

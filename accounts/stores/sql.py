@@ -121,9 +121,9 @@ class SqlLedgerStore:
             raise receipt_or_error  # a remembered failure, committed with its record
         return receipt_or_error
 
-    def signup(self, *, save_user, grant: int):
+    def signup(self, *, user, grant: int):
         def once():
-            user = save_user()
+            user.save(force_insert=True)
             account = Account.objects.create(user=user, kind=Account.Kind.USER)
             self.post_movement(Movement(Transfer.Kind.GRANT, issuance_account().pk, account.pk, grant))
             return user

@@ -114,13 +114,37 @@ def _drop_postgres_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _create_mongodb_database() -> tuple[str, str]:
+    """A fresh database on the MongoDB replica set named by MONGODB_URI."""
+    uri = os.environ.get("MONGODB_URI")
+    if not uri:
+        pytest.skip(
+            "MONGODB_URI is not set: no MongoDB server can be installed on these machines. "
+            "Start a single-node replica set and set MONGODB_URI to run these (see README)."
+        )
+    from urllib.parse import urlsplit, urlunsplit
+
+    name = f"wallet_live_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(uri)
+    return name, urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _drop_mongodb_database(name: str) -> None:
+    import pymongo
+
+    with pymongo.MongoClient(os.environ["MONGODB_URI"], serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(name)
+
+
 @contextmanager
 def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, database_url: str | None = None):
     """Migrate a fresh database of `backend` (or the one at `database_url`) and serve it
     with gunicorn until the block ends."""
-    pg_name = None
+    pg_name = mongo_name = None
     if database_url is None and backend == "postgres":
         pg_name, database_url = _create_postgres_database()
+    elif database_url is None and backend == "mongodb":
+        mongo_name, database_url = _create_mongodb_database()
     elif database_url is None:
         database_url = f"sqlite:///{workdir / 'wallet.sqlite3'}"
     env = {
@@ -142,9 +166,11 @@ def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, dat
         wallet.stop()
         if pg_name:
             _drop_postgres_database(pg_name)
+        if mongo_name:
+            _drop_mongodb_database(mongo_name)
 
 
-@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+@pytest.fixture(scope="module", params=["postgres", "sqlite", "mongodb"])
 def live_wallet(request, tmp_path_factory):
     with serve_wallet(request.param, tmp_path_factory.mktemp(f"live-{request.param}")) as wallet:
         yield wallet
