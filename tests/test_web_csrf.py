@@ -59,3 +59,25 @@ def test_rupees_on_the_dashboard_use_indian_grouping(make_person, client):
     person = make_person(grant=1_000_000)
     client.force_login(person)
     assert "₹10,000.00" in client.get("/dashboard").content.decode()
+
+
+def test_payment_while_the_database_is_busy_says_so_and_can_be_retried(make_person, client, monkeypatch):
+    from paytm_site.errors import ServiceBusy
+    import web.views
+
+    asha, bilal = make_person("Asha", "R", grant=10_000), make_person("Bilal", "K")
+    client.force_login(asha)
+    key = uuid.uuid4().hex
+    form = {"amount": "5", "step": "confirm", "idempotency_key": key}
+
+    def busy(**kwargs):
+        raise ServiceBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(web.views, "transfer_create", busy)
+        response = client.post(f"/send?id={bilal.public_id}", form)
+    assert response.status_code == 503 and "Nothing was sent" in response.content.decode()
+    assert f'value="{key}"' in response.content.decode()  # the retry keeps the key
+    assert Account.objects.get(user=asha).balance == 10_000
+    assert client.post(f"/send?id={bilal.public_id}", form).status_code == 302
+    assert Account.objects.get(user=asha).balance == 9_500

@@ -17,6 +17,7 @@ from accounts.exceptions import IdempotencyConflict, InsufficientBalance, Invali
 from accounts.money import format_inr, parse_rupees
 from accounts.selectors import balance_get, transactions_list
 from accounts.services import transfer_create
+from paytm_site.errors import ServiceUnavailable
 from users.exceptions import SigninFailed, SignupRejected
 from users.models import User
 from users.selectors import user_search
@@ -28,6 +29,8 @@ MESSAGE_THROTTLED = "Too many attempts from your network. Please wait a minute a
 MESSAGE_UNKNOWN_RECIPIENT = "This person can't receive money. Pick someone from your dashboard."
 MESSAGE_PAY_YOURSELF = "You can't send money to yourself."
 MESSAGE_FORM_REUSED = "This payment form was already used for a different payment. Please start again."
+MESSAGE_UNAVAILABLE = "Payments are briefly unavailable. Nothing was sent; please try again in a moment."
+MESSAGE_SIGNUP_UNAVAILABLE = "We can't create accounts right now. Please try again in a moment."
 RECENT_TRANSACTIONS = 10
 SIGNUP_FIELDS = {"username": "email", "password": "password", "firstName": "first_name", "lastName": "last_name"}
 
@@ -56,6 +59,9 @@ def signup_page(request):
             for field, problems in (error.errors or {None: [error.message]}).items():
                 for problem in problems:
                     form.add_error(SIGNUP_FIELDS.get(field), problem)
+        except ServiceUnavailable:
+            form.add_error(None, MESSAGE_SIGNUP_UNAVAILABLE)
+            return render(request, "web/signup.html", {"form": form}, status=503)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.first_name}! Your wallet is ready.")
@@ -142,6 +148,10 @@ def send_page(request):
         form.add_error("amount", f"Insufficient balance: you have {format_inr(context['balance'])}.")
     except InvalidAccount:
         return render(request, "web/send.html", {**context, "page_error": MESSAGE_UNKNOWN_RECIPIENT}, status=400)
+    except ServiceUnavailable:
+        # Same key on the retry: if the payment did go through, it is replayed, not repeated.
+        form.add_error(None, MESSAGE_UNAVAILABLE)
+        return render(request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=503)
     except IdempotencyConflict:
         form = SendForm(initial={"idempotency_key": uuid.uuid4().hex, "amount": form.cleaned_data["amount"]})
         return render(request, "web/send.html", {**context, "form": form, "page_error": MESSAGE_FORM_REUSED}, status=422)
