@@ -51,7 +51,7 @@ def test_a_stale_token_does_not_block_signin(api, make_person):
     assert api.post(SIGNIN, {"username": "kabir@example.com", "password": PASSWORD}, format="json").status_code == 200
 
 
-def test_signin_is_throttled_per_client_address(api, make_person, settings):
+def test_signin_is_throttled_per_client_address(api, make_person, settings, frozen_throttle_clock):
     make_person(email="kabir@example.com")
     settings.AUTH_THROTTLE_RATE = "3/min"
     bad = {"username": "kabir@example.com", "password": "wrong password here"}
@@ -70,7 +70,7 @@ def test_signin_is_throttled_per_client_address(api, make_person, settings):
     assert other.status_code == 411
 
 
-def test_signup_is_throttled_too(api, settings):
+def test_signup_is_throttled_too(api, settings, frozen_throttle_clock):
     settings.AUTH_THROTTLE_RATE = "1/min"
     api.post("/api/v1/user/signup", {}, format="json")
     assert api.post("/api/v1/user/signup", {}, format="json").status_code == 429
