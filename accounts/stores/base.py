@@ -17,6 +17,11 @@ OUTCOME_INSUFFICIENT_BALANCE = "insufficient_balance"
 REMEMBERED_ERRORS = {OUTCOME_INSUFFICIENT_BALANCE: InsufficientBalance}
 
 
+class IdempotencyKeyTaken(Exception):
+    """Another request with the same key committed first: a store runs the operation again,
+    and the second run replays that request's outcome instead of moving money."""
+
+
 @dataclass(frozen=True)
 class Movement:
     """Move `amount` paise between two accounts (by primary key)."""

@@ -28,6 +28,7 @@ from accounts.exceptions import InsufficientBalance, InvalidAccount
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.stores.base import (
     OUTCOME_INSUFFICIENT_BALANCE,
+    IdempotencyKeyTaken,
     Movement,
     TransferReceipt,
     TransferRequest,
@@ -53,10 +54,6 @@ TRANSACTION_OPTIONS = {
 
 class TransactionsUnavailable(ServiceUnavailable):
     message = "Transfers are unavailable: the database is not a MongoDB replica set"
-
-
-class _IdempotencyKeyTaken(Exception):
-    """Another request with the same key committed first: run again and replay its outcome."""
 
 
 def document_of(instance, connection) -> dict:
@@ -121,7 +118,7 @@ class MongoLedgerStore:
             try:
                 with self.client.start_session() as session:
                     return session.with_transaction(work, **TRANSACTION_OPTIONS)
-            except _IdempotencyKeyTaken:
+            except IdempotencyKeyTaken:
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
             except OperationFailure as error:
                 if error.code == ILLEGAL_OPERATION:
@@ -219,7 +216,7 @@ class MongoLedgerStore:
         try:
             self.idempotency.insert_one(document_of(record, self.connection), session=session)
         except DuplicateKeyError:
-            raise _IdempotencyKeyTaken() from None
+            raise IdempotencyKeyTaken() from None
 
     def _replay(self, session, record: dict, idempotency):
         try:

@@ -21,6 +21,7 @@ from accounts.exceptions import InsufficientBalance, InvalidAccount
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.stores.base import (
     OUTCOME_INSUFFICIENT_BALANCE,
+    IdempotencyKeyTaken,
     Movement,
     TransferReceipt,
     TransferRequest,
@@ -33,10 +34,6 @@ T = TypeVar("T")
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 MAX_ATTEMPTS = 8
-
-
-class _IdempotencyKeyTaken(Exception):
-    """Another request with the same key committed first: restart and replay its outcome."""
 
 
 def _is_transient(error: OperationalError) -> bool:
@@ -56,7 +53,7 @@ def run_with_retry(operation: Callable[[], T]) -> T:
         try:
             with transaction.atomic():
                 return operation()
-        except _IdempotencyKeyTaken:
+        except IdempotencyKeyTaken:
             pass
         except OperationalError as error:
             if not _is_transient(error):
@@ -190,7 +187,7 @@ class SqlLedgerStore:
                     error_code=error_code,
                 )
         except IntegrityError:
-            raise _IdempotencyKeyTaken() from None
+            raise IdempotencyKeyTaken() from None
 
     @staticmethod
     def _replay(record: IdempotencyRecord, idempotency) -> TransferReceipt:
