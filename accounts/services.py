@@ -13,6 +13,7 @@ from django.db import connection
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
 from accounts.models import Account, Transfer
 from accounts.money import MAX_TRANSFER_PAISE, STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
+from accounts.selectors import wallet_id_for
 from accounts.stores.base import (
     IdempotencyRequest,
     LedgerStore,
@@ -72,12 +73,8 @@ def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: 
         raise InvalidIdempotencyKey()
 
     recipient_uuid = _parse_public_id(recipient_id)
-    accounts = dict(
-        Account.objects.filter(
-            kind=Account.Kind.USER, user__is_active=True, user__public_id__in=[sender.public_id, recipient_uuid]
-        ).values_list("user__public_id", "pk")
-    )
-    sender_pk, recipient_pk = accounts.get(sender.public_id), accounts.get(recipient_uuid)
+    sender_pk = _wallet_id_of(sender)
+    recipient_pk = wallet_id_for(public_id=recipient_uuid)
     if sender_pk is None or recipient_pk is None or sender_pk == recipient_pk:
         raise InvalidAccount()
 
@@ -90,6 +87,17 @@ def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: 
         )
     movement = Movement(Transfer.Kind.TRANSFER, sender_pk, recipient_pk, amount)
     return ledger_store().transfer(TransferRequest(movement=movement, idempotency=idempotency))
+
+
+def _wallet_id_of(user):
+    """The sender's wallet: the one loaded with them (see users.selectors.user_for_token) or
+    fetched now. Only its primary key is used: the balance is read under the row lock."""
+    if not user.is_active:
+        return None
+    try:
+        return user.account.pk
+    except Account.DoesNotExist:
+        return None
 
 
 def _parse_public_id(value) -> uuid.UUID:
