@@ -30,4 +30,5 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
     elif engine == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", 5)
+        options.setdefault("server_side_binding", True)
     return config
