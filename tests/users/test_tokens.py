@@ -65,6 +65,26 @@ def test_expired_token_is_403(api, make_person):
     assert_403(call_with(api, str(token)))
 
 
+def test_a_token_that_worked_stops_working_when_it_expires(api, make_person, monkeypatch):
+    import users.authentication
+
+    token = tokens_for(make_person())["token"]
+    assert call_with(api, token).status_code == 200  # verified, and remembered by this process
+
+    an_hour_later = users.authentication.aware_utcnow() + timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(users.authentication, "aware_utcnow", lambda: an_hour_later)
+    assert_403(call_with(api, token))
+
+
+def test_a_token_that_worked_stops_working_when_its_person_is_deactivated(api, make_person):
+    person = make_person()
+    token = tokens_for(person)["token"]
+    assert call_with(api, token).status_code == 200
+    person.is_active = False
+    person.save()
+    assert_403(call_with(api, token))
+
+
 def test_refresh_token_used_as_access_is_403(api, make_person):
     assert_403(call_with(api, tokens_for(make_person())["refresh"]))
 
@@ -104,6 +124,7 @@ def test_access_token_cannot_be_used_to_refresh(api, make_person):
 def test_password_change_retires_earlier_tokens(api, make_person, client_for):
     person = make_person()
     old = tokens_for(person)
+    assert call_with(api, old["token"]).status_code == 200
     response = client_for(person).put("/api/v1/user", {"password": "a brand new passphrase"}, format="json")
     assert response.status_code == 200
 
