@@ -68,7 +68,13 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-DATABASES = {"default": database_from_url(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+DATABASES = {
+    "default": database_from_url(
+        DATABASE_URL,
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        health_checks=env_bool("DATABASE_HEALTH_CHECKS", False),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_MONGODB = is_mongodb_url(DATABASE_URL)
 if USING_MONGODB:
