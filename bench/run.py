@@ -11,8 +11,10 @@ A report, never a pass/fail: it exits non-zero only when it could not measure.
 """
 
 import json
+import multiprocessing
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -79,33 +81,70 @@ def wait_healthy(base_url: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not become healthy")
 
 
-def run_wrk(base_url: str, scenario: str, clients: int, env: dict) -> dict:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(app_group: int | None) -> dict:
+    """CPU seconds used so far by the app server (its process group) and by PostgreSQL's
+    processes, read from /proc. A PostgreSQL backend that has ended (pgbench disconnects)
+    is counted in the postmaster's time for its reaped children."""
+    totals = {"app": 0.0, "db": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        group, own, children = int(fields[2]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        if app_group is not None and group == app_group:
+            totals["app"] += own / CLOCK_TICKS
+        elif name.startswith("postgres"):
+            totals["db"] += (own + children) / CLOCK_TICKS
+    return totals
+
+
+def measured(command: list[str], env: dict | None, app_group: int | None) -> tuple[str, dict]:
+    """Run the load generator; return its output and the CPU seconds it, the app server
+    and PostgreSQL used meanwhile."""
+    before, client_before = server_cpu_seconds(app_group), resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = subprocess.run(command, env=env, capture_output=True, text=True).stdout
+    after, client_after = server_cpu_seconds(app_group), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {role: after[role] - before[role] for role in before}
+    cpu["client"] = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
+    return output, cpu
+
+
+def run_wrk(base_url: str, scenario: str, clients: int, env: dict, app_group: int) -> dict:
     command = [
         "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{SECONDS}s", "--timeout", "10s",
         "-s", str(PROJECT / "bench" / "wrk" / f"{scenario}.lua"), base_url,
     ]
-    output = subprocess.run(command, env=env, capture_output=True, text=True).stdout
+    output, cpu = measured(command, env, app_group)
     match = re.search(r"BENCH_JSON (\{.*\})", output)
     if not match:
         raise SystemExit(f"wrk printed no result for {scenario} at {clients}:\n{output}")
     data = json.loads(match.group(1))
     seconds = data["duration_us"] / 1e6
+    requests = max(data["requests"], 1)
     return {
         "rps": data["requests"] / seconds,
         "p50_ms": data["p50_us"] / 1000,
         "p99_ms": data["p99_us"] / 1000,
         "errors": data["socket_errors"] + data["non_2xx"],
+        **{f"{role}_cpu_ms": 1000 * used / requests for role, used in cpu.items()},
     }
 
 
-def run_pgbench(clients: int) -> float:
+def run_pgbench(clients: int) -> dict:
     url = database_url(PGBENCH_DB).replace("postgres://", "postgresql://", 1)
     command = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(SECONDS), url]
-    output = subprocess.run(command, capture_output=True, text=True).stdout
-    match = re.search(r"tps = ([\d.]+)", output)
-    if not match:
+    output, cpu = measured(command, None, None)
+    tps = re.search(r"tps = ([\d.]+)", output)
+    transactions = re.search(r"number of transactions actually processed: (\d+)", output)
+    if not tps or not transactions:
         raise SystemExit(f"pgbench printed no tps:\n{output}")
-    return float(match.group(1))
+    count = max(int(transactions.group(1)), 1)
+    return {"tps": float(tps.group(1)), "db_cpu_ms": 1000 * cpu["db"] / count, "client_cpu_ms": 1000 * cpu["client"] / count}
 
 
 def main() -> int:
@@ -142,15 +181,16 @@ def main() -> int:
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "--config", "paytm_site/gunicorn.conf.py", "paytm_site.wsgi:application"],
         cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "server.log", "w"),
+        start_new_session=True,  # its own process group: how its CPU time is found in /proc
     )
     base_url = f"http://127.0.0.1:{port}"
     results = {}
     try:
         wait_healthy(base_url, server)
-        run_wrk(base_url, "balance", 8, env)  # warm up connections and caches
+        run_wrk(base_url, "balance", 8, env, server.pid)  # warm up connections and caches
         for scenario in SCENARIOS:
             for clients in CLIENTS:
-                results[(scenario, clients)] = run_wrk(base_url, scenario, clients, env)
+                results[(scenario, clients)] = run_wrk(base_url, scenario, clients, env, server.pid)
                 r = results[(scenario, clients)]
                 log(f"{scenario:<8} c={clients:<3} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
                     f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}")
@@ -177,22 +217,35 @@ def main() -> int:
 
 
 def format_report(results: dict, pgbench: dict, ledger: str, elapsed: float) -> str:
+    workers = os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() + 1))
+    threads = os.environ.get("GUNICORN_THREADS", "2")
     lines = [
         "",
-        f"Wallet benchmark: {USERS} people, {SECONDS}s per run, gunicorn "
-        f"{os.environ.get('WEB_CONCURRENCY', 'cpu*2+1')} workers, PostgreSQL, wrk on the same machine",
+        f"Wallet benchmark: {USERS} people, {SECONDS}s per run, gunicorn {workers} workers x {threads} threads, "
+        f"PostgreSQL, wrk on the same {multiprocessing.cpu_count()} cores",
+        "CPU columns: milliseconds of CPU per request spent in the app server, in PostgreSQL and in wrk.",
         "",
-        f"| {'scenario':<9} | {'clients':>7} | {'req/s':>9} | {'p50 ms':>8} | {'p99 ms':>8} | {'errors':>6} |",
-        f"|{'-' * 11}|{'-' * 9}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 8}|",
+        "| scenario  | clients |     req/s |   p50 ms |   p99 ms | errors | app CPU | db CPU | wrk CPU |",
+        "|-----------|---------|-----------|----------|----------|--------|---------|--------|---------|",
     ]
     for (scenario, clients), r in results.items():
         lines.append(
-            f"| {scenario:<9} | {clients:>7} | {r['rps']:>9.1f} | {r['p50_ms']:>8.1f} | {r['p99_ms']:>8.1f} | {r['errors']:>6} |"
+            f"| {scenario:<9} | {clients:>7} | {r['rps']:>9.1f} | {r['p50_ms']:>8.1f} | {r['p99_ms']:>8.1f} | "
+            f"{r['errors']:>6} | {r['app_cpu_ms']:>7.2f} | {r['db_cpu_ms']:>6.2f} | {r['client_cpu_ms']:>7.2f} |"
         )
-    lines += ["", f"| {'clients':>7} | {'pgbench TPS':>11} | {'transfers/s':>11} | {'ratio':>6} |", f"|{'-' * 9}|{'-' * 13}|{'-' * 13}|{'-' * 8}|"]
-    for clients, tps in pgbench.items():
+    lines += [
+        "",
+        "pgbench's TPC-B beside the transfers (CPU per transaction, PostgreSQL and pgbench itself):",
+        "",
+        "| clients | pgbench TPS | db CPU | pgbench CPU | transfers/s | ratio |",
+        "|---------|-------------|--------|-------------|-------------|-------|",
+    ]
+    for clients, bench in pgbench.items():
         transfers = results.get(("transfer", clients), {}).get("rps", 0.0)
-        lines.append(f"| {clients:>7} | {tps:>11.1f} | {transfers:>11.1f} | {transfers / tps:>6.2f} |")
+        lines.append(
+            f"| {clients:>7} | {bench['tps']:>11.1f} | {bench['db_cpu_ms']:>6.2f} | {bench['client_cpu_ms']:>11.2f} | "
+            f"{transfers:>11.1f} | {transfers / bench['tps']:>5.2f} |"
+        )
     lines += ["", f"verify_ledger: {ledger.splitlines()[-1] if ledger else '(no output)'}", f"total time: {elapsed:.0f}s", ""]
     return "\n".join(lines)
 
