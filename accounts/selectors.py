@@ -11,6 +11,7 @@ from django.db import connection
 
 from accounts.exceptions import InvalidCursor
 from accounts.models import Account, LedgerEntry
+from paytm_site.sql import fetch_one
 
 User = get_user_model()
 
@@ -27,7 +28,7 @@ class Page:
 def balance_get(*, user) -> int:
     """The user's balance in paise; 0 for someone without a wallet (operators)."""
     if connection.vendor == "postgresql":
-        row = _fetch_one(_BALANCE_SQL, [user.pk])
+        row = fetch_one(_BALANCE_SQL, [user.pk])
     else:
         row = Account.objects.filter(user=user).values_list("balance").first()
     return row[0] if row else 0
@@ -36,7 +37,7 @@ def balance_get(*, user) -> int:
 def wallet_id_for(*, public_id: uuid.UUID) -> object | None:
     """The primary key of the wallet of the active person with this public id, or None."""
     if connection.vendor == "postgresql":
-        row = _fetch_one(_WALLET_ID_SQL, [public_id, Account.Kind.USER])
+        row = fetch_one(_WALLET_ID_SQL, [public_id, Account.Kind.USER])
     else:
         row = (
             Account.objects.filter(kind=Account.Kind.USER, user__is_active=True, user__public_id=public_id)
@@ -53,12 +54,6 @@ _WALLET_ID_SQL = (
     f"SELECT a.id FROM {Account._meta.db_table} a JOIN {User._meta.db_table} u ON u.id = a.user_id "
     f"WHERE u.public_id = %s AND u.is_active AND a.kind = %s"
 )
-
-
-def _fetch_one(sql: str, params: list) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_DEFAULT_LIMIT) -> Page:

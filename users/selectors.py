@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from accounts.models import Account
 from accounts.selectors import Page
+from paytm_site.sql import fetch_one
 from users.models import User
 
 SEARCH_DEFAULT_LIMIT = 20
@@ -59,7 +60,6 @@ _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 # What never changes about a wallet. The balance is left deferred. Model.from_db takes
 # values in the model's field order whatever the order of the names, hence this order.
 _WALLET_FIELDS = [field.attname for field in Account._meta.concrete_fields if field.attname in {"id", "kind", "user_id"}]
-# Plain SQL because ORM query compilation costs more CPU than the query itself on this path.
 _USER_WITH_WALLET_SQL = (
     f"SELECT {', '.join(f'u.{field.column}' for field in User._meta.concrete_fields)}, "
     f"{', '.join(f'a.{Account._meta.get_field(name).column}' for name in _WALLET_FIELDS)} "
@@ -69,9 +69,7 @@ _USER_WITH_WALLET_SQL = (
 
 
 def _user_with_wallet_postgres(public_id: uuid.UUID) -> User | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_USER_WITH_WALLET_SQL, [public_id])
-        row = cursor.fetchone()
+    row = fetch_one(_USER_WITH_WALLET_SQL, [public_id])
     if row is None:
         return None
     user = User.from_db(connection.alias, _USER_FIELDS, row[: len(_USER_FIELDS)])
