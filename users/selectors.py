@@ -56,6 +56,7 @@ def user_for_token(*, public_id) -> User | None:
     return User.objects.filter(public_id=key).first()
 
 
+# Plain SQL (see paytm_site/sql.py), built once from the models so it follows them.
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 # What never changes about a wallet. The balance is left deferred. Model.from_db takes
 # values in the model's field order whatever the order of the names, hence this order.
