@@ -47,7 +47,13 @@ class TransferAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "kind", "sender", "recipient", "amount_inr", "created_at")
     list_filter = ("kind", "created_at")
     date_hierarchy = "created_at"
-    search_fields = ("public_id", "sender__user__email", "recipient__user__email", "sender__user__last_name", "recipient__user__last_name")
+    search_fields = (
+        "public_id",
+        "sender__user__email",
+        "recipient__user__email",
+        "sender__user__last_name",
+        "recipient__user__last_name",
+    )
     list_select_related = ("sender__user", "recipient__user")
     inlines = [LedgerEntryInline]
 
@@ -61,7 +67,12 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("transfer", "account", "amount_inr", "balance_after_inr", "created_at")
     list_filter = ("created_at", "account__kind")
     date_hierarchy = "created_at"
-    search_fields = ("account__user__email", "account__user__first_name", "account__user__last_name", "transfer__public_id")
+    search_fields = (
+        "account__user__email",
+        "account__user__first_name",
+        "account__user__last_name",
+        "transfer__public_id",
+    )
     list_select_related = ("transfer", "account__user")
 
     @admin.display(description="Amount", ordering="amount")

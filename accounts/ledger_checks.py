@@ -83,7 +83,8 @@ def ledger_verify() -> LedgerReport:
         "starting grant not from the issuance account, or a transfer that is (transfer)",
         Transfer.objects.filter(
             Q(kind=Transfer.Kind.GRANT) & ~Q(sender__kind=Account.Kind.ISSUANCE)
-            | Q(kind=Transfer.Kind.TRANSFER) & (Q(sender__kind=Account.Kind.ISSUANCE) | Q(recipient__kind=Account.Kind.ISSUANCE))
+            | Q(kind=Transfer.Kind.TRANSFER)
+            & (Q(sender__kind=Account.Kind.ISSUANCE) | Q(recipient__kind=Account.Kind.ISSUANCE))
         ).values_list("public_id", flat=True),
     )
     report.breach(

@@ -19,7 +19,9 @@ def mongo_ledger_verify(database) -> LedgerReport:
     entries = database[LedgerEntry._meta.db_table]
     records = database[IdempotencyRecord._meta.db_table]
     report = LedgerReport(
-        accounts=accounts.count_documents({}), transfers=transfers.count_documents({}), entries=entries.count_documents({})
+        accounts=accounts.count_documents({}),
+        transfers=transfers.count_documents({}),
+        entries=entries.count_documents({}),
     )
 
     sums = {
@@ -57,14 +59,18 @@ def mongo_ledger_verify(database) -> LedgerReport:
             [(transfer["sender_id"], -transfer["amount"]), (transfer["recipient_id"], transfer["amount"])],
             key=lambda leg: leg[1],
         )
-        found = sorted(((leg["account"], leg["amount"]) for leg in legs.get(transfer["_id"], [])), key=lambda leg: leg[1])
+        found = sorted(
+            ((leg["account"], leg["amount"]) for leg in legs.get(transfer["_id"], [])), key=lambda leg: leg[1]
+        )
         if found != expected:
             unbalanced.append(str(transfer["public_id"]))
         from_issuance = by_id.get(transfer["sender_id"], {}).get("kind") == Account.Kind.ISSUANCE
         to_issuance = by_id.get(transfer["recipient_id"], {}).get("kind") == Account.Kind.ISSUANCE
         if (transfer["kind"] == Transfer.Kind.GRANT) != from_issuance or to_issuance:
             wrong_kind.append(str(transfer["public_id"]))
-    report.breach("transfer whose entries are not exactly -amount on the sender and +amount on the recipient", unbalanced)
+    report.breach(
+        "transfer whose entries are not exactly -amount on the sender and +amount on the recipient", unbalanced
+    )
     report.breach("starting grant not from the issuance account, or a transfer that is (transfer)", wrong_kind)
     orphans = [str(t) for t in legs if t not in senders]
     report.breach("entries of a transfer that does not exist (transfer)", orphans)
@@ -75,7 +81,9 @@ def mongo_ledger_verify(database) -> LedgerReport:
         if by_id.get(senders.get(record["transfer_id"]), {}).get("user_id") != record["user_id"]
     ]
     report.breach("idempotency record pointing at another user's transfer (record)", foreign)
-    report.breach("balance_after values that do not chain from 0 to the balance (account)", _broken_chains(entries, by_id))
+    report.breach(
+        "balance_after values that do not chain from 0 to the balance (account)", _broken_chains(entries, by_id)
+    )
     return report
 
 

@@ -107,4 +107,3 @@ def _parse_public_id(value) -> uuid.UUID:
         return uuid.UUID(value.strip())
     except ValueError:
         raise InvalidAccount() from None
-

@@ -116,8 +116,18 @@ def measured(command: list[str], env: dict | None, app_group: int | None) -> tup
 
 def run_wrk(base_url: str, scenario: str, clients: int, env: dict, app_group: int) -> dict:
     command = [
-        "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{SECONDS}s", "--timeout", "10s",
-        "-s", str(PROJECT / "bench" / "wrk" / f"{scenario}.lua"), base_url,
+        "wrk",
+        "-t",
+        str(min(clients, 2)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{SECONDS}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(PROJECT / "bench" / "wrk" / f"{scenario}.lua"),
+        base_url,
     ]
     output, cpu = measured(command, env, app_group)
     match = re.search(r"BENCH_JSON (\{.*\})", output)
@@ -144,7 +154,11 @@ def run_pgbench(clients: int) -> dict:
     if not tps or not transactions:
         raise SystemExit(f"pgbench printed no tps:\n{output}")
     count = max(int(transactions.group(1)), 1)
-    return {"tps": float(tps.group(1)), "db_cpu_ms": 1000 * cpu["db"] / count, "client_cpu_ms": 1000 * cpu["client"] / count}
+    return {
+        "tps": float(tps.group(1)),
+        "db_cpu_ms": 1000 * cpu["db"] / count,
+        "client_cpu_ms": 1000 * cpu["client"] / count,
+    }
 
 
 def main() -> int:
@@ -179,8 +193,16 @@ def main() -> int:
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
     server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "--config", "paytm_site/gunicorn.conf.py", "paytm_site.wsgi:application"],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "server.log", "w"),
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "--config",
+            "paytm_site/gunicorn.conf.py",
+            "paytm_site.wsgi:application",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "server.log", "w"),
         start_new_session=True,  # its own process group: how its CPU time is found in /proc
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -192,8 +214,10 @@ def main() -> int:
             for clients in CLIENTS:
                 results[(scenario, clients)] = run_wrk(base_url, scenario, clients, env, server.pid)
                 r = results[(scenario, clients)]
-                log(f"{scenario:<8} c={clients:<3} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
-                    f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}")
+                log(
+                    f"{scenario:<8} c={clients:<3} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
+                    f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}"
+                )
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -204,7 +228,8 @@ def main() -> int:
     recreate_database(PGBENCH_DB)
     subprocess.run(
         ["pgbench", "-i", "-q", "-s", "10", database_url(PGBENCH_DB).replace("postgres://", "postgresql://", 1)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     pgbench = {clients: run_pgbench(clients) for clients in CLIENTS}
 
@@ -246,7 +271,12 @@ def format_report(results: dict, pgbench: dict, ledger: str, elapsed: float) -> 
             f"| {clients:>7} | {bench['tps']:>11.1f} | {bench['db_cpu_ms']:>6.2f} | {bench['client_cpu_ms']:>11.2f} | "
             f"{transfers:>11.1f} | {transfers / bench['tps']:>5.2f} |"
         )
-    lines += ["", f"verify_ledger: {ledger.splitlines()[-1] if ledger else '(no output)'}", f"total time: {elapsed:.0f}s", ""]
+    lines += [
+        "",
+        f"verify_ledger: {ledger.splitlines()[-1] if ledger else '(no output)'}",
+        f"total time: {elapsed:.0f}s",
+        "",
+    ]
     return "\n".join(lines)
 
 

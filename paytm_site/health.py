@@ -16,7 +16,10 @@ def healthz(request):
 
 def _down(error) -> JsonResponse:
     return JsonResponse(
-        {"status": "unavailable", "database": {"status": "down", "vendor": connection.vendor, "error": str(error)[:200]}},
+        {
+            "status": "unavailable",
+            "database": {"status": "down", "vendor": connection.vendor, "error": str(error)[:200]},
+        },
         status=503,
     )
 

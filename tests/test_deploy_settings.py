@@ -13,24 +13,41 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, **env},
     )
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", HTTPS="1", SECRET_KEY=secrets.token_urlsafe(50), JWT_SECRET=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="wallet.example.com", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        HTTPS="1",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        JWT_SECRET=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="wallet.example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_deploy_complains_without_https_settings(tmp_path):
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", HTTPS="0", SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        HTTPS="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.returncode != 0 and "SECURE_HSTS_SECONDS" in result.stdout + result.stderr
 

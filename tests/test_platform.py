@@ -43,8 +43,14 @@ def test_openapi_schema_lists_every_endpoint(client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
-        "/api/v1/user/signup", "/api/v1/user/signin", "/api/v1/user/token/refresh", "/api/v1/user",
-        "/api/v1/user/bulk", "/api/v1/account/balance", "/api/v1/account/transfer", "/api/v1/account/transactions",
+        "/api/v1/user/signup",
+        "/api/v1/user/signin",
+        "/api/v1/user/token/refresh",
+        "/api/v1/user",
+        "/api/v1/user/bulk",
+        "/api/v1/account/balance",
+        "/api/v1/account/transfer",
+        "/api/v1/account/transactions",
     ]:
         assert path in paths, path
 
@@ -102,7 +108,9 @@ def test_secrets_are_not_constants_in_the_repository(settings):
     assert settings.SECRET_KEY != settings.JWT_SECRET
 
 
-@pytest.mark.parametrize("path", ["/api/v1/user", "/api/v1/account/transfer", "/api/v1/user/signup", "/api/v1/account/balance"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/user", "/api/v1/account/transfer", "/api/v1/user/signup", "/api/v1/account/balance"]
+)
 def test_options_describes_the_endpoint_instead_of_failing(make_person, client_for, path):
     response = client_for(make_person()).options(path)
     assert response.status_code == 200 and response.json()["name"]

@@ -35,7 +35,9 @@ class UserAdmin(DjangoUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),
+    )
 
     def has_delete_permission(self, request, obj=None):
         return False

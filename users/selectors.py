@@ -31,11 +31,7 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
         people = people.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
     if exclude is not None:
         people = people.exclude(pk=exclude.pk)
-    rows = list(
-        people.order_by("pk").values("public_id", "first_name", "last_name")[
-            offset : offset + limit + 1
-        ]
-    )
+    rows = list(people.order_by("pk").values("public_id", "first_name", "last_name")[offset : offset + limit + 1])
     next_offset = str(offset + limit) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_offset)
 
@@ -60,7 +56,9 @@ def user_for_token(*, public_id) -> User | None:
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 # What never changes about a wallet. The balance is left deferred. Model.from_db takes
 # values in the model's field order whatever the order of the names, hence this order.
-_WALLET_FIELDS = [field.attname for field in Account._meta.concrete_fields if field.attname in {"id", "kind", "user_id"}]
+_WALLET_FIELDS = [
+    field.attname for field in Account._meta.concrete_fields if field.attname in {"id", "kind", "user_id"}
+]
 _USER_WITH_WALLET_SQL = (
     f"SELECT {', '.join(f'u.{field.column}' for field in User._meta.concrete_fields)}, "
     f"{', '.join(f'a.{Account._meta.get_field(name).column}' for name in _WALLET_FIELDS)} "

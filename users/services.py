@@ -46,7 +46,9 @@ def user_signin(*, email: str, password: str, request=None) -> User:
     return user
 
 
-def user_update(*, user: User, first_name: str | None = None, last_name: str | None = None, password: str | None = None) -> User:
+def user_update(
+    *, user: User, first_name: str | None = None, last_name: str | None = None, password: str | None = None
+) -> User:
     """Change names and/or password; a new password retires every earlier token."""
     changed = []
     if first_name is not None:

@@ -50,9 +50,7 @@ class UserViewSet(ApiViewSet):
     def get_throttles(self):
         return [AuthRateThrottle()] if self.action in {"signup", "signin"} else []
 
-    @extend_schema(
-        request=io.SignupInputSerializer, responses={200: io.SignupOutputSerializer, **ERRORS_411}, auth=[]
-    )
+    @extend_schema(request=io.SignupInputSerializer, responses={200: io.SignupOutputSerializer, **ERRORS_411}, auth=[])
     def signup(self, request):
         data = self.validated_input(error=SignupRejected)
         user = user_signup(

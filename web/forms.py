@@ -36,7 +36,9 @@ class SignupForm(forms.Form):
 
 class SigninForm(forms.Form):
     email = forms.CharField(label="Email", max_length=254)
-    password = forms.CharField(label="Password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(
+        label="Password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+    )
 
 
 class SendForm(forms.Form):

@@ -53,7 +53,10 @@ def signup_page(request):
         data = form.cleaned_data
         try:
             user = user_signup(
-                email=data["email"], first_name=data["first_name"], last_name=data["last_name"], password=data["password"]
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password"],
             )
         except SignupRejected as error:
             for field, problems in (error.errors or {None: [error.message]}).items():
@@ -77,13 +80,17 @@ def signin_page(request):
         return render(request, "web/signin.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_signin(email=form.cleaned_data["email"], password=form.cleaned_data["password"], request=request)
+            user = user_signin(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"], request=request
+            )
         except SigninFailed:
             form.add_error(None, "That email and password don't match an account.")
         else:
             login(request, user)
             target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 target = "dashboard"
             return redirect(target)
     return render(request, "web/signin.html", {"form": form}, status=400 if form.errors else 200)
@@ -151,10 +158,14 @@ def send_page(request):
     except ServiceUnavailable:
         # Same key on the retry: if the payment did go through, it is replayed, not repeated.
         form.add_error(None, MESSAGE_UNAVAILABLE)
-        return render(request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=503)
+        return render(
+            request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=503
+        )
     except IdempotencyConflict:
         form = SendForm(initial={"idempotency_key": uuid.uuid4().hex, "amount": form.cleaned_data["amount"]})
-        return render(request, "web/send.html", {**context, "form": form, "page_error": MESSAGE_FORM_REUSED}, status=422)
+        return render(
+            request, "web/send.html", {**context, "form": form, "page_error": MESSAGE_FORM_REUSED}, status=422
+        )
     else:
         messages.success(
             request,

@@ -184,10 +184,20 @@ class MongoLedgerStore:
         )
         self.transfers.insert_one(document_of(transfer, self.connection), session=session)
         entries = [
-            LedgerEntry(transfer_id=transfer.pk, account_id=movement.sender_account_pk, amount=-amount,
-                        balance_after=debited["balance"], created_at=transfer.created_at),
-            LedgerEntry(transfer_id=transfer.pk, account_id=movement.recipient_account_pk, amount=amount,
-                        balance_after=credited["balance"], created_at=transfer.created_at),
+            LedgerEntry(
+                transfer_id=transfer.pk,
+                account_id=movement.sender_account_pk,
+                amount=-amount,
+                balance_after=debited["balance"],
+                created_at=transfer.created_at,
+            ),
+            LedgerEntry(
+                transfer_id=transfer.pk,
+                account_id=movement.recipient_account_pk,
+                amount=amount,
+                balance_after=credited["balance"],
+                created_at=transfer.created_at,
+            ),
         ]
         self.entries.insert_many([document_of(entry, self.connection) for entry in entries], session=session)
         transfer._state.adding = False

@@ -148,7 +148,9 @@ class SqlLedgerStore:
             running, entries = issuance.balance, []
             for transfer, account, grant in zip(transfers, accounts, grants):
                 running -= grant
-                entries.append(LedgerEntry(transfer=transfer, account_id=issuance.pk, amount=-grant, balance_after=running))
+                entries.append(
+                    LedgerEntry(transfer=transfer, account_id=issuance.pk, amount=-grant, balance_after=running)
+                )
                 entries.append(LedgerEntry(transfer=transfer, account_id=account.pk, amount=grant, balance_after=grant))
             LedgerEntry.objects.bulk_create(entries, batch_size=4000)
             Account.objects.filter(pk=issuance.pk).update(balance=running)

@@ -81,8 +81,9 @@ class FakeCollection:
         count = sum(1 for d in self.documents.values() if matches(d, query))
         return min(count, limit) if limit else count
 
-    def find_one_and_update(self, query, update, projection=None, return_document=ReturnDocument.BEFORE,
-                            upsert=False, session=None):
+    def find_one_and_update(
+        self, query, update, projection=None, return_document=ReturnDocument.BEFORE, upsert=False, session=None
+    ):
         self._enter("find_one_and_update", session, filter=query, update=update, upsert=upsert)
         found = next((d for d in self.documents.values() if matches(d, query)), None)
         if found is None:
@@ -150,9 +151,7 @@ class FakeSession:
             {"read_concern": read_concern, "write_concern": write_concern, "read_preference": read_preference}
         )
         if self.client.standalone:
-            raise OperationFailure(
-                "Transaction numbers are only allowed on a replica set member or mongos", code=20
-            )
+            raise OperationFailure("Transaction numbers are only allowed on a replica set member or mongos", code=20)
         while True:
             snapshot = self.client.database.snapshot()
             self.in_transaction = True

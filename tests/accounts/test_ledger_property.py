@@ -34,8 +34,11 @@ class LedgerPropertyTest(TestCase):
         for operation in operations:
             if operation[0] == "signup":
                 person = user_signup(
-                    email=f"p{len(people)}@example.com", first_name="P", last_name=str(len(people)),
-                    password="correct horse battery", grant=operation[1],
+                    email=f"p{len(people)}@example.com",
+                    first_name="P",
+                    last_name=str(len(people)),
+                    password="correct horse battery",
+                    grant=operation[1],
                 )
                 people.append(person)
                 expected[person.pk] = operation[1]
@@ -46,7 +49,9 @@ class LedgerPropertyTest(TestCase):
             sender, recipient = people[i % len(people)], people[j % len(people)]
             remembered = keys.get((sender.pk, key)) if key else None
             try:
-                transfer_create(sender=sender, recipient_id=str(recipient.public_id), amount=amount, idempotency_key=key)
+                transfer_create(
+                    sender=sender, recipient_id=str(recipient.public_id), amount=amount, idempotency_key=key
+                )
             except InvalidAccount:
                 assert sender.pk == recipient.pk
             except IdempotencyConflict:

@@ -250,7 +250,9 @@ def test_documents_are_what_the_orm_would_write(mongo_connection):
     field = Transfer._meta.get_field("public_id")
     assert document["public_id"] == field.get_db_prep_save(transfer.public_id, mongo_connection)
     assert set(document) == {"_id"} | {f.column for f in Transfer._meta.concrete_fields if not f.primary_key}
-    entry = document_of(LedgerEntry(transfer_id=transfer.pk, account_id=SENDER, amount=-5, balance_after=0), mongo_connection)
+    entry = document_of(
+        LedgerEntry(transfer_id=transfer.pk, account_id=SENDER, amount=-5, balance_after=0), mongo_connection
+    )
     assert entry["transfer_id"] == transfer.pk and entry["account_id"] == SENDER
     assert document_of(Account(kind="issuance"), mongo_connection)["user_id"] is None
 
@@ -276,7 +278,9 @@ class TestVerifyLedgerOnMongoDB:
 
         database[ACCOUNTS].documents.clear()  # start from nothing: the store builds it all
         people = [
-            store.signup(user=User(email=f"p{n}@example.com", first_name="P", last_name=str(n), password="x"), grant=1_000)
+            store.signup(
+                user=User(email=f"p{n}@example.com", first_name="P", last_name=str(n), password="x"), grant=1_000
+            )
             for n in range(3)
         ]
         wallets = {d["user_id"]: d["_id"] for d in database[ACCOUNTS].documents.values() if d["kind"] == "user"}

@@ -72,8 +72,26 @@ def test_whole_balance_can_be_sent_but_not_a_paisa_more(pair, client_for):
 @pytest.mark.parametrize(
     "raw_amount",
     [
-        "1.001", "-1", "0", "0.00", "-0.01", "NaN", "Infinity", "-Infinity", "true", "false", "null",
-        "1e999999999", "1E-999999999", '"abc"', '"1.001"', '""', "[]", "{}", "1000000.01", "100000001",
+        "1.001",
+        "-1",
+        "0",
+        "0.00",
+        "-0.01",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "true",
+        "false",
+        "null",
+        "1e999999999",
+        "1E-999999999",
+        '"abc"',
+        '"1.001"',
+        '""',
+        "[]",
+        "{}",
+        "1000000.01",
+        "100000001",
         "1" + "0" * 5000,
     ],
 )
@@ -95,9 +113,7 @@ def test_missing_amount_is_invalid_amount(pair, client_for):
     assert response.json()["message"] == MESSAGE_INVALID_AMOUNT
 
 
-@pytest.mark.parametrize(
-    "to", [None, "", "not-a-uuid", str(uuid.uuid4()), 42, ["x"], "1", "' OR 1=1 --", "a" * 500]
-)
+@pytest.mark.parametrize("to", [None, "", "not-a-uuid", str(uuid.uuid4()), 42, ["x"], "1", "' OR 1=1 --", "a" * 500])
 def test_unknown_or_malformed_recipient_is_invalid_account(pair, client_for, to):
     asha, _ = pair
     before = snapshot()
@@ -157,7 +173,9 @@ def test_form_encoded_transfer_from_the_browsable_api(pair, client_for):
 
 class TestIdempotencyKey:
     def post(self, client, to, amount, key):
-        return client.post(TRANSFER, {"to": str(to.public_id), "amount": amount}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        return client.post(
+            TRANSFER, {"to": str(to.public_id), "amount": amount}, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
 
     def test_retry_returns_first_response_and_moves_money_once(self, pair, client_for):
         asha, bilal = pair

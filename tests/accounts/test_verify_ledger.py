@@ -46,7 +46,10 @@ def test_database_itself_refuses_a_transfer_to_self_or_of_zero(ledger):
     from django.db import IntegrityError, transaction
 
     account = Account.objects.filter(kind="user").first()
-    for fields in [{"sender": account, "recipient": account, "amount": 5}, {"sender": account, "recipient": Account.objects.exclude(pk=account.pk).first(), "amount": 0}]:
+    for fields in [
+        {"sender": account, "recipient": account, "amount": 5},
+        {"sender": account, "recipient": Account.objects.exclude(pk=account.pk).first(), "amount": 0},
+    ]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Transfer.objects.create(**fields)
 

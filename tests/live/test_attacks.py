@@ -37,7 +37,11 @@ def require_redis():
 @pytest.fixture(scope="module")
 def throttled_server(tmp_path_factory):
     require_redis()
-    env = {"REDIS_URL": REDIS_URL, "AUTH_THROTTLE_RATE": f"{ALLOWED}/min", "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    env = {
+        "REDIS_URL": REDIS_URL,
+        "AUTH_THROTTLE_RATE": f"{ALLOWED}/min",
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
     with serve_wallet("sqlite", tmp_path_factory.mktemp("throttle"), extra_env=env) as wallet:
         yield wallet
 
@@ -107,7 +111,11 @@ def test_huge_body_is_cut_off_without_changing_anything(plain_server):
         try:
             response = client.post(
                 "/api/v1/account/transfer",
-                content=b'{"to": "' + other["userId"].encode() + b'", "amount": 1, "pad": "' + b"a" * 20_000_000 + b'"}',
+                content=b'{"to": "'
+                + other["userId"].encode()
+                + b'", "amount": 1, "pad": "'
+                + b"a" * 20_000_000
+                + b'"}',
                 headers={"Content-Type": "application/json"},
             )
             assert response.status_code == 413
@@ -119,7 +127,8 @@ def test_huge_body_is_cut_off_without_changing_anything(plain_server):
 def test_oversized_signup_is_refused(plain_server):
     with plain_server.client() as client:
         response = client.post(
-            "/api/v1/user/signup", content=b'{"firstName": "' + b"x" * 200_000 + b'"}',
+            "/api/v1/user/signup",
+            content=b'{"firstName": "' + b"x" * 200_000 + b'"}',
             headers={"Content-Type": "application/json"},
         )
     assert response.status_code == 413 and response.json()["message"]

@@ -26,7 +26,9 @@ def test_each_dropped_connection_costs_at_most_one_503(tmp_path):
         assert set(warm) == {200}
 
         database = server.database_url.rsplit("/", 1)[1]
-        with psycopg.connect(postgres_server_url().replace("postgres://", "postgresql://", 1), autocommit=True) as admin:
+        with psycopg.connect(
+            postgres_server_url().replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as admin:
             (dropped,) = admin.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", [database]
             ).fetchone()

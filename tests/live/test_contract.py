@@ -23,11 +23,13 @@ def test_the_whole_contract(live_wallet):
     email = f"contract-{uuid.uuid4().hex[:8]}@example.com"
     with live_wallet.client() as anonymous:
         signup = anonymous.post(
-            "/api/v1/user/signup", json={"username": email.upper(), "firstName": "Cora", "lastName": "Tract", "password": PASSWORD}
+            "/api/v1/user/signup",
+            json={"username": email.upper(), "firstName": "Cora", "lastName": "Tract", "password": PASSWORD},
         )
         assert signup.status_code == 200 and signup.json()["message"] == "User created successfully"
         duplicate = anonymous.post(
-            "/api/v1/user/signup", json={"username": email, "firstName": "Cora", "lastName": "Tract", "password": PASSWORD}
+            "/api/v1/user/signup",
+            json={"username": email, "firstName": "Cora", "lastName": "Tract", "password": PASSWORD},
         )
         assert duplicate.status_code == 411 and duplicate.json()["message"] == MESSAGE_SIGNUP_REJECTED
         wrong = anonymous.post("/api/v1/user/signin", json={"username": email, "password": "not the password"})
@@ -45,13 +47,29 @@ def test_the_whole_contract(live_wallet):
         assert me.get("/api/v1/account/balance").json()["currency"] == "INR"
         assert me.put("/api/v1/user", json={"firstName": "Corinne"}).json()["message"] == "Updated successfully"
         assert me.put("/api/v1/user", json={"balance": 1}).status_code == 411
-        assert all(r["_id"] != signup.json()["userId"] for r in me.get("/api/v1/user/bulk", params={"filter": "cor"}).json()["users"])
+        assert all(
+            r["_id"] != signup.json()["userId"]
+            for r in me.get("/api/v1/user/bulk", params={"filter": "cor"}).json()["users"]
+        )
 
-        sent = me.post("/api/v1/account/transfer", json={"to": other["userId"], "amount": "1.25"}, headers={"Idempotency-Key": "c-1"})
+        sent = me.post(
+            "/api/v1/account/transfer",
+            json={"to": other["userId"], "amount": "1.25"},
+            headers={"Idempotency-Key": "c-1"},
+        )
         assert sent.status_code == 200 and paise(sent.json()["balance"]) == start - 125
-        replay = me.post("/api/v1/account/transfer", json={"to": other["userId"], "amount": 1.25}, headers={"Idempotency-Key": "c-1"})
+        replay = me.post(
+            "/api/v1/account/transfer", json={"to": other["userId"], "amount": 1.25}, headers={"Idempotency-Key": "c-1"}
+        )
         assert replay.json()["transferId"] == sent.json()["transferId"]
-        assert me.post("/api/v1/account/transfer", json={"to": other["userId"], "amount": 2}, headers={"Idempotency-Key": "c-1"}).status_code == 422
+        assert (
+            me.post(
+                "/api/v1/account/transfer",
+                json={"to": other["userId"], "amount": 2},
+                headers={"Idempotency-Key": "c-1"},
+            ).status_code
+            == 422
+        )
         for body, message in [
             ({"to": other["userId"], "amount": "1.001"}, MESSAGE_INVALID_AMOUNT),
             ({"to": other["userId"], "amount": -1}, MESSAGE_INVALID_AMOUNT),

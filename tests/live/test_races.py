@@ -78,7 +78,9 @@ def test_a_to_b_racing_b_to_a(live_wallet):
 
     responses = fire_together(live_wallet, requests)
 
-    assert [r.status_code for r in responses] == [200] * len(requests), [r.text for r in responses if r.status_code != 200]
+    assert [r.status_code for r in responses] == [200] * len(requests), [
+        r.text for r in responses if r.status_code != 200
+    ]
     a_end, b_end = balance_of(live_wallet, a["token"]), balance_of(live_wallet, b["token"])
     assert a_end == a_start - per_direction * 1 + per_direction * 2
     assert b_end == b_start - per_direction * 2 + per_direction * 1
@@ -100,6 +102,8 @@ def test_same_idempotency_key_retried_concurrently_moves_money_once(live_wallet)
     assert sum(1 for r in responses if r.headers.get("Idempotent-Replayed") != "true") == 1
     assert balance_of(live_wallet, sender["token"]) == start - 75
     with live_wallet.client(sender["token"]) as client:
-        debits = [t for t in client.get("/api/v1/account/transactions").json()["transactions"] if t["direction"] == "debit"]
+        debits = [
+            t for t in client.get("/api/v1/account/transactions").json()["transactions"] if t["direction"] == "debit"
+        ]
     assert len(debits) == 1
     assert_ledger_clean(live_wallet)

@@ -13,8 +13,13 @@ import pytest
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 

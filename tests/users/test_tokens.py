@@ -130,7 +130,9 @@ def test_password_change_retires_earlier_tokens(api, make_person, client_for):
 
     assert_403(api.post(REFRESH, {"refresh": old["refresh"]}, format="json"))
     assert_403(call_with(api, old["token"]))
-    fresh = api.post("/api/v1/user/signin", {"username": person.email, "password": "a brand new passphrase"}, format="json")
+    fresh = api.post(
+        "/api/v1/user/signin", {"username": person.email, "password": "a brand new passphrase"}, format="json"
+    )
     assert call_with(api, fresh.json()["token"]).status_code == 200
 
 

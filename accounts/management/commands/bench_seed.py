@@ -8,10 +8,52 @@ from accounts.services import accounts_open_bulk
 from users.models import User
 from users.services import tokens_for
 
-FIRST = ["Aarav", "Aditi", "Akash", "Ananya", "Arjun", "Diya", "Ishaan", "Kavya", "Meera", "Neha", "Nikhil",
-         "Pooja", "Priya", "Rahul", "Riya", "Rohan", "Saanvi", "Sahil", "Shreya", "Tanvi", "Varun", "Vikram"]
-LAST = ["Sharma", "Verma", "Patel", "Iyer", "Nair", "Reddy", "Gupta", "Mehta", "Das", "Khan", "Singh", "Bose",
-        "Menon", "Pillai", "Joshi", "Kulkarni", "Chopra", "Banerjee", "Mishra", "Rao"]
+FIRST = [
+    "Aarav",
+    "Aditi",
+    "Akash",
+    "Ananya",
+    "Arjun",
+    "Diya",
+    "Ishaan",
+    "Kavya",
+    "Meera",
+    "Neha",
+    "Nikhil",
+    "Pooja",
+    "Priya",
+    "Rahul",
+    "Riya",
+    "Rohan",
+    "Saanvi",
+    "Sahil",
+    "Shreya",
+    "Tanvi",
+    "Varun",
+    "Vikram",
+]
+LAST = [
+    "Sharma",
+    "Verma",
+    "Patel",
+    "Iyer",
+    "Nair",
+    "Reddy",
+    "Gupta",
+    "Mehta",
+    "Das",
+    "Khan",
+    "Singh",
+    "Bose",
+    "Menon",
+    "Pillai",
+    "Joshi",
+    "Kulkarni",
+    "Chopra",
+    "Banerjee",
+    "Mishra",
+    "Rao",
+]
 BENCH_PASSWORD = "bench-password-not-secret"
 BATCH = 10_000
 
