@@ -1,14 +1,19 @@
-"""Errors of moving money, each with the contract's status and exact message."""
+"""Errors of moving money, each with the contract's status and exact message.
+
+A movement that is refused inside its unit of work (the balance or a wallet's state, read
+under the lock) ends as a `Refused` outcome naming one of `REFUSALS` by its code; the
+service raises that error once the unit of work has committed, so an idempotency record
+can remember the refusal (Stripe's semantics)."""
 
 from paytm_site.errors import ServiceError
 
 MESSAGE_TRANSFER_SUCCESS = "Transfer successful"
 MESSAGE_INSUFFICIENT_BALANCE = "Insufficient balance"
 MESSAGE_INVALID_ACCOUNT = "Invalid account"
+MESSAGE_ACCOUNT_FROZEN = "Account frozen"
 MESSAGE_INVALID_AMOUNT = "Invalid amount"
 MESSAGE_IDEMPOTENCY_CONFLICT = "Idempotency-Key was already used with a different request"
 MESSAGE_INVALID_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 255 printable characters"
-MESSAGE_INVALID_CURSOR = "Invalid cursor"
 
 
 class WalletError(ServiceError):
@@ -16,25 +21,50 @@ class WalletError(ServiceError):
 
 
 class InsufficientBalance(WalletError):
-    message = MESSAGE_INSUFFICIENT_BALANCE
+    default_detail = MESSAGE_INSUFFICIENT_BALANCE
+    default_code = "insufficient_balance"
+    field = "amount"
 
 
 class InvalidAccount(WalletError):
-    message = MESSAGE_INVALID_ACCOUNT
+    default_detail = MESSAGE_INVALID_ACCOUNT
+    default_code = "invalid_account"
+    page_detail = "This person can't receive money. Pick someone from your dashboard."
+
+
+class AccountFrozen(WalletError):
+    default_detail = MESSAGE_ACCOUNT_FROZEN
+    default_code = "account_frozen"
+    page_detail = "Your wallet is frozen, so it can't send money. Please contact support."
 
 
 class InvalidAmount(WalletError):
-    message = MESSAGE_INVALID_AMOUNT
+    default_detail = MESSAGE_INVALID_AMOUNT
+    default_code = "invalid_amount"
+    field = "amount"
+    page_detail = "Enter an amount from ₹0.01 to ₹10,00,000 with at most two decimals."
 
 
 class InvalidIdempotencyKey(WalletError):
-    message = MESSAGE_INVALID_IDEMPOTENCY_KEY
+    default_detail = MESSAGE_INVALID_IDEMPOTENCY_KEY
+    default_code = "invalid_idempotency_key"
+    page_detail = "This payment form is stale. Please start again."
 
 
 class IdempotencyConflict(WalletError):
     status_code = 422
-    message = MESSAGE_IDEMPOTENCY_CONFLICT
+    default_detail = MESSAGE_IDEMPOTENCY_CONFLICT
+    default_code = "idempotency_conflict"
+    page_detail = "This payment form was already used for a different payment. Please start again."
 
 
-class InvalidCursor(WalletError):
-    message = MESSAGE_INVALID_CURSOR
+# What a unit of work can refuse, by code (stored in an idempotency record's error_code).
+REFUSALS: dict[str, type[WalletError]] = {
+    error.default_code: error for error in (InsufficientBalance, InvalidAccount, AccountFrozen)
+}
+
+
+def register_refusal(error: type[ServiceError]) -> type[ServiceError]:
+    """Make `error` a possible refusal of a unit of work (decorator for later kinds)."""
+    REFUSALS[error.default_code] = error
+    return error

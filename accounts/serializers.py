@@ -40,8 +40,8 @@ class CounterpartySerializer(serializers.Serializer):
 
 
 class TransactionSerializer(serializers.Serializer):
-    """One ledger entry of the caller's wallet. `counterparty` is null for the starting
-    grant, which comes from the system issuance account rather than a person."""
+    """One ledger entry of the caller's wallet. `counterparty` is null where the money came
+    from or went to a system account (the starting grant, an operator's adjustment)."""
 
     id = serializers.CharField(source="transfer.public_id")
     kind = serializers.CharField(source="transfer.kind")
@@ -49,6 +49,7 @@ class TransactionSerializer(serializers.Serializer):
     amount = serializers.SerializerMethodField()
     balanceAfter = RupeesField(source="balance_after")
     counterparty = serializers.SerializerMethodField()
+    note = serializers.CharField(source="transfer.note")
     createdAt = serializers.DateTimeField(source="created_at")
 
     @extend_schema_field({"type": "string", "enum": ["debit", "credit"]})

@@ -1,42 +1,31 @@
-"""Every money movement goes through here: user transfers and sign-up's starting grant.
-
-The service validates and resolves (amount, accounts, idempotency key); the ledger store
-of the configured database performs the movement atomically (accounts/stores/).
-"""
+"""Money movements people start, and opening wallets. Each goes through the one ledger
+algorithm (accounts/ledger.py): this module validates and resolves the request (amount,
+accounts, idempotency key), describes the movement and turns its outcome into a receipt
+or the contract's error."""
 
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import connection
-
+from accounts import ledger
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
-from accounts.models import Account, Transfer
+from accounts.models import IDEMPOTENCY_KEY_MAX_LENGTH, Account, Transfer
 from accounts.money import MAX_TRANSFER_PAISE, STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
-from accounts.selectors import wallet_id_for
-from accounts.stores.base import (
-    IdempotencyRequest,
-    LedgerStore,
-    Movement,
-    TransferReceipt,
-    TransferRequest,
-    request_fingerprint,
-)
+from accounts.movements import Movement
+from accounts.stores import ledger_store
+from accounts.stores.base import IdempotencyRequest
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+_IDEMPOTENCY_KEY = re.compile(rf"^[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$")  # printable ASCII, no spaces
 
 
-def ledger_store() -> LedgerStore:
-    """The unit of work for the configured database."""
-    if connection.vendor == "mongodb":
-        from accounts.stores.mongo import MongoLedgerStore
-
-        return MongoLedgerStore()
-    from accounts.stores.postgres import PostgresLedgerStore
-    from accounts.stores.sql import SqlLedgerStore
-
-    return PostgresLedgerStore() if connection.vendor == "postgresql" else SqlLedgerStore()
+@dataclass(frozen=True)
+class TransferReceipt:
+    transfer_id: str
+    sender_balance: int  # paise, right after this transfer
+    created_at: datetime
+    replayed: bool = False
 
 
 def starting_grant_amount() -> int:
@@ -46,11 +35,23 @@ def starting_grant_amount() -> int:
 
 def account_open_with_grant(*, user, grant: int | None = None):
     """Save the new person (unsaved, password hashed), their wallet and its starting grant
-    in one transaction."""
+    in one unit of work. A clash on a unique field raises stores.base.UniqueViolation."""
     grant = starting_grant_amount() if grant is None else grant
     if not STARTING_GRANT_MIN_PAISE <= grant <= STARTING_GRANT_MAX_PAISE:
         raise InvalidAmount()
-    return ledger_store().signup(user=user, grant=grant)
+
+    def open_wallet(unit):
+        user.pk, user._state.adding = None, True  # a retried unit of work starts afresh
+        unit.insert(user)
+        wallet = Account(user=user, kind=Account.Kind.USER)
+        unit.insert(wallet)
+        issuance = unit.system_account(Account.Kind.ISSUANCE)
+        ledger.raise_if_refused(ledger.post_in(unit, Movement(Transfer.Kind.GRANT, issuance, wallet.pk, grant)))
+        return user
+
+    saved = ledger_store().run(open_wallet)
+    saved._state.adding = False
+    return saved
 
 
 def accounts_open_bulk(*, users: list, grants: list[int] | None = None) -> None:
@@ -65,33 +66,45 @@ def accounts_open_bulk(*, users: list, grants: list[int] | None = None) -> None:
 
 def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: str | None = None) -> TransferReceipt:
     """Move `amount` paise from `sender`'s wallet to the wallet of the user whose public id
-    is `recipient_id`. Raises InvalidAmount, InvalidAccount, InsufficientBalance,
-    IdempotencyConflict; a retried key returns the first receipt without moving money."""
+    is `recipient_id`. Raises InvalidAmount, InvalidAccount, AccountFrozen,
+    InsufficientBalance, IdempotencyConflict; a retried key returns the first receipt
+    without moving money."""
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TRANSFER_PAISE:
         raise InvalidAmount()
-    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
-        raise InvalidIdempotencyKey()
-
-    recipient_uuid = _parse_public_id(recipient_id)
-    sender_pk = _wallet_id_of(sender)
-    recipient_pk = wallet_id_for(public_id=recipient_uuid)
-    if sender_pk is None or recipient_pk is None or sender_pk == recipient_pk:
+    idempotency_key = valid_idempotency_key(idempotency_key)
+    recipient = parse_public_id(recipient_id)
+    store = ledger_store()
+    sender_wallet, recipient_wallet = wallet_id_of(sender), store.wallet_id(public_id=recipient)
+    if sender_wallet is None or recipient_wallet is None or sender_wallet == recipient_wallet:
         raise InvalidAccount()
 
     idempotency = None
     if idempotency_key is not None:
-        idempotency = IdempotencyRequest(
-            user_pk=sender.pk,
-            key=idempotency_key,
-            fingerprint=request_fingerprint(recipient_id=str(recipient_uuid), amount=amount),
-        )
-    movement = Movement(Transfer.Kind.TRANSFER, sender_pk, recipient_pk, amount)
-    return ledger_store().transfer(TransferRequest(movement=movement, idempotency=idempotency))
+        idempotency = IdempotencyRequest.of(user_pk=sender.pk, key=idempotency_key, request=(recipient, amount))
+    movement = Movement(Transfer.Kind.TRANSFER, sender_wallet, recipient_wallet, amount)
+    return receipt_of(ledger.post(movement, idempotency=idempotency, store=store))
 
 
-def _wallet_id_of(user):
-    """The sender's wallet: the one loaded with them (see users.selectors.user_for_token) or
-    fetched now. Only its primary key is used: the balance is read under the row lock."""
+def receipt_of(outcome: ledger.Outcome) -> TransferReceipt:
+    posted = ledger.raise_if_refused(outcome)
+    return TransferReceipt(
+        transfer_id=posted.transfer.public_id,
+        sender_balance=posted.sender_balance,
+        created_at=posted.transfer.created_at,
+        replayed=posted.replayed,
+    )
+
+
+def valid_idempotency_key(key: str | None) -> str | None:
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidIdempotencyKey()
+    return key
+
+
+def wallet_id_of(user):
+    """The wallet of a person who may move money: the one loaded with them (see
+    LedgerStore.person_for_token) or fetched now. Only its primary key is used: the balance
+    is read under the lock."""
     if not user.is_active:
         return None
     try:
@@ -100,7 +113,7 @@ def _wallet_id_of(user):
         return None
 
 
-def _parse_public_id(value) -> uuid.UUID:
+def parse_public_id(value) -> uuid.UUID:
     if not isinstance(value, str) or len(value) > 64:
         raise InvalidAccount()
     try:

@@ -6,10 +6,11 @@ from rest_framework.response import Response
 from accounts import serializers as io
 from accounts.exceptions import MESSAGE_TRANSFER_SUCCESS
 from accounts.money import parse_rupees, rupees_json
-from accounts.selectors import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, balance_get, clamp_limit, transactions_list
+from accounts.selectors import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, balance_get, transactions_list
 from accounts.services import transfer_create
 from paytm_site.api.serializers import ErrorSerializer
 from paytm_site.api.views import ApiViewSet, MalformedRequest
+from paytm_site.pagination import clamp_limit
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

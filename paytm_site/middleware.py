@@ -1,12 +1,12 @@
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 
-from paytm_site.errors import DatabaseUnavailable
+from paytm_site.errors import DatabaseUnavailable, is_database_unreachable
 
 
 class DatabaseUnavailableMiddleware:
     """A database that is down or restarting is a 503 with a message on every path (the
-    API's handler already does this for API views; this covers pages and the admin)."""
+    API's handler already does this for API views; this covers pages and the admin). Any
+    other error goes on to Django's 500 handling, which logs its traceback."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -15,13 +15,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not is_database_unreachable(exception):
             return None
         if request.path.startswith("/api/"):
             return JsonResponse(DatabaseUnavailable().body(), status=503)
         response = HttpResponse(
             "<!doctype html><title>Unavailable</title><h1>We'll be right back</h1>"
-            "<p>Our database is briefly unavailable. Nothing was changed; please try again in a moment.</p>",
+            f"<p>{DatabaseUnavailable.page_detail}</p>",
             status=503,
         )
         response["Retry-After"] = "5"

@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ["DATABASE_URL"] = "mongodb://127.0.0.1:1/wallet?serverSelectionTimeoutMS=1"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paytm_site.settings")
 
-import django  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db.migrations.loader import MigrationLoader  # noqa: E402
+import django
+from django.core.management import call_command
+from django.db.migrations.loader import MigrationLoader
 
 django.setup()
 MigrationLoader.check_consistent_history = lambda self, connection: None

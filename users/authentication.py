@@ -30,7 +30,9 @@ class BearerTokenAuthentication(JWTAuthentication):
         try:
             token.check_exp(current_time=aware_utcnow())
         except TokenError as error:
-            raise InvalidToken({"detail": _("Given token not valid for any token type"), "messages": [str(error)]})
+            raise InvalidToken(
+                {"detail": _("Given token not valid for any token type"), "messages": [str(error)]}
+            ) from None
         return token
 
     def get_user(self, validated_token):

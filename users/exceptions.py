@@ -11,23 +11,30 @@ MESSAGE_UPDATE_REJECTED = "Error while updating information"
 MESSAGE_SIGNUP_SUCCESS = "User created successfully"
 MESSAGE_UPDATE_SUCCESS = "Updated successfully"
 MESSAGE_TOKEN_INVALID = "Invalid or expired token"
+MESSAGE_NOT_AUTHENTICATED = "Authentication credentials were not provided"
+MESSAGE_EMAIL_TAKEN = "Email already taken"
 
 
 class SignupRejected(ServiceError):
     status_code = 411
-    message = MESSAGE_SIGNUP_REJECTED
+    default_detail = MESSAGE_SIGNUP_REJECTED
+    default_code = "signup_rejected"
 
 
 class SigninFailed(ServiceError):
     status_code = 411
-    message = MESSAGE_SIGNIN_FAILED
+    default_detail = MESSAGE_SIGNIN_FAILED
+    default_code = "signin_failed"
+    page_detail = "That email and password don't match an account."
 
 
 class UpdateRejected(ServiceError):
     status_code = 411
-    message = MESSAGE_UPDATE_REJECTED
+    default_detail = MESSAGE_UPDATE_REJECTED
+    default_code = "update_rejected"
 
 
 class TokenRejected(ServiceError):
     status_code = 403
-    message = MESSAGE_TOKEN_INVALID
+    default_detail = MESSAGE_TOKEN_INVALID
+    default_code = "token_rejected"

@@ -3,17 +3,15 @@
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.services import account_open_with_grant
-from users.exceptions import SigninFailed, SignupRejected, TokenRejected, UpdateRejected
+from accounts.stores.base import UniqueViolation
+from users.exceptions import MESSAGE_EMAIL_TAKEN, SigninFailed, SignupRejected, TokenRejected, UpdateRejected
 from users.models import User, normalize_email
-
-EMAIL_TAKEN = "Email already taken"
 
 
 def tokens_for(user: User) -> dict:
@@ -30,13 +28,15 @@ def user_signup(*, email: str, first_name: str, last_name: str, password: str, g
         raise SignupRejected(errors={"password": list(error.messages)}) from None
     user.set_password(password)  # hashing is slow: do it before any lock is taken
     if User.objects.filter(email=user.email).exists():
-        raise SignupRejected(errors={"username": [EMAIL_TAKEN]})
+        raise SignupRejected(errors={"username": [MESSAGE_EMAIL_TAKEN]})
 
     try:
         return account_open_with_grant(user=user, grant=grant)
-    except IntegrityError:
+    except UniqueViolation as violation:
+        if violation.fields != {"email"}:
+            raise  # any other clash is a bug, not the person's mistake: a 500, logged
         # Two sign-ups with one email raced; the unique index let exactly one in.
-        raise SignupRejected(errors={"username": [EMAIL_TAKEN]}) from None
+        raise SignupRejected(errors={"username": [MESSAGE_EMAIL_TAKEN]}) from None
 
 
 def user_signin(*, email: str, password: str, request=None) -> User:

@@ -1,205 +1,205 @@
-"""Moving money on SQLite and PostgreSQL: one `transaction.atomic` per operation.
+"""The ledger store on SQL databases through the ORM (SQLite, and the base of PostgreSQL's).
 
-Concurrency:
-- PostgreSQL: both account rows are locked with SELECT ... FOR UPDATE in primary-key
-  order, so A->B racing B->A queue up instead of deadlocking; the balance check happens
-  under the lock, so a sender can never be drained twice.
-- SQLite: transactions are IMMEDIATE (see paytm_site/database.py), so writers queue on
-  the database lock before reading any balance.
-Serialization failures, deadlocks, "database is locked" and a lost race to claim an
-idempotency key restart the whole operation, a bounded number of times.
+A unit of work is one `transaction.atomic`. Concurrency: accounts are locked with SELECT ...
+FOR UPDATE in primary-key order, so A->B racing B->A queue up instead of deadlocking and a
+balance is checked under the lock. SQLite has no row locks, but its transactions are
+IMMEDIATE (paytm_site/database.py): writers queue on the database lock before reading
+anything, so the same reasoning holds. "database is locked" (a writer waited longer than the
+timeout) and ConcurrentCommit restart the unit of work under the one retry policy.
 """
 
-import logging
-import random
-import time
-from typing import Callable, TypeVar
+import re
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import OuterRef, Subquery
 
-from accounts.exceptions import InsufficientBalance, InvalidAccount
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
+from accounts.movements import AccountState, Movement
 from accounts.stores.base import (
-    OUTCOME_INSUFFICIENT_BALANCE,
-    IdempotencyKeyTaken,
-    Movement,
-    TransferReceipt,
-    TransferRequest,
-    replay_outcome,
+    ConcurrentCommit,
+    Health,
+    LedgerReport,
+    OrmHotReads,
+    PostedTransfer,
+    Remembered,
+    UniqueViolation,
 )
-from paytm_site.errors import ServiceBusy
+from accounts.stores.retry import UNIT_OF_WORK_RETRIES
+from accounts.stores.sql_checks import sql_ledger_verify
+from users.models import User
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-MAX_ATTEMPTS = 8
-
-
-def _is_transient(error: OperationalError) -> bool:
-    if getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
-        return True
-    return connection.vendor == "sqlite" and "database is locked" in str(error)
+BULK_BATCH = 2000
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
-def run_with_retry(operation: Callable[[], T]) -> T:
-    """Run `operation` in its own transaction, restarting it on transient conflicts."""
-    if connection.in_atomic_block:
-        # Inside someone else's transaction we cannot retry, but a savepoint still makes
-        # this operation all-or-nothing.
-        with transaction.atomic():
-            return operation()
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
+class SqlLedgerStore(OrmHotReads):
+    retries = UNIT_OF_WORK_RETRIES
+
+    # -- units of work ----------------------------------------------------------------
+
+    def run(self, work):
+        if connection.in_atomic_block:
+            # Inside someone else's transaction (a test's, say) nothing can be retried, but a
+            # savepoint still makes this unit of work all or nothing.
             with transaction.atomic():
-                return operation()
-        except IdempotencyKeyTaken:
-            pass
-        except OperationalError as error:
-            if not _is_transient(error):
-                raise
-            logger.info("transient conflict on attempt %d: %s", attempt, error)
-        time.sleep(random.uniform(0, 0.005 * 2**attempt))
-    raise ServiceBusy()
+                return work(self)
+        return self.retries.run(lambda: self._once(work), retryable=self.is_transient)
 
+    def _once(self, work):
+        with transaction.atomic():
+            return work(self)
 
-def issuance_account() -> Account:
-    account, _ = Account.objects.get_or_create(kind=Account.Kind.ISSUANCE, defaults={"balance": 0})
-    return account
+    def is_transient(self, error: BaseException) -> bool:
+        if isinstance(error, ConcurrentCommit):
+            return True
+        return isinstance(error, OperationalError) and "database is locked" in str(error)
 
+    # -- inside a unit of work --------------------------------------------------------
 
-class SqlLedgerStore:
-    def post_movement(self, movement: Movement) -> tuple[Transfer, int]:
-        """Write one movement inside the current transaction; return it and the sender's new balance."""
-        pks = sorted({movement.sender_account_pk, movement.recipient_account_pk})
-        locked = {
-            account.pk: account
-            for account in Account.objects.select_for_update().filter(pk__in=pks).order_by("pk").only("kind", "balance")
-        }
-        sender = locked.get(movement.sender_account_pk)
-        recipient = locked.get(movement.recipient_account_pk)
-        if sender is None or recipient is None or sender.pk == recipient.pk:
-            raise InvalidAccount()
-        if sender.kind == Account.Kind.USER and sender.balance < movement.amount:
-            raise InsufficientBalance()
-
-        sender_after = sender.balance - movement.amount
-        recipient_after = recipient.balance + movement.amount
-        # Rows are locked, so the values just read are current; writing them directly keeps
-        # the projection and the entries' balance_after equal by construction.
-        Account.objects.filter(pk=sender.pk).update(balance=sender_after)
-        Account.objects.filter(pk=recipient.pk).update(balance=recipient_after)
-        transfer = Transfer.objects.create(
-            kind=movement.kind, sender_id=sender.pk, recipient_id=recipient.pk, amount=movement.amount
+    def lock_accounts(self, *pks) -> dict:
+        rows = (
+            Account.objects.select_for_update()
+            .filter(pk__in=sorted(set(pks)))
+            .order_by("pk")
+            .values_list("pk", "kind", "balance", "frozen")
         )
+        return {
+            pk: AccountState(pk=pk, kind=kind, balance=balance, frozen=frozen) for pk, kind, balance, frozen in rows
+        }
+
+    def system_account(self, kind: str):
+        pk = Account.objects.filter(kind=kind).values_list("pk", flat=True).first()
+        if pk is not None:
+            return pk
+        account = Account(kind=kind)
+        try:
+            self.insert(account)
+        except UniqueViolation:
+            raise ConcurrentCommit() from None  # another unit of work created it: run again
+        return account.pk
+
+    def write_movement(self, movement: Movement, *, sender_after: int, recipient_after: int) -> PostedTransfer:
+        # The rows are locked, so the balances just read are current; writing the new values
+        # keeps the projection and the entries' balance_after equal by construction.
+        Account.objects.filter(pk=movement.sender).update(balance=sender_after)
+        Account.objects.filter(pk=movement.recipient).update(balance=recipient_after)
+        transfer = movement.as_transfer()
+        self.insert(transfer)
         LedgerEntry.objects.bulk_create(
             [
                 LedgerEntry(
                     transfer=transfer,
-                    account_id=sender.pk,
+                    account_id=movement.sender,
                     amount=-movement.amount,
                     balance_after=sender_after,
                     created_at=transfer.created_at,
                 ),
                 LedgerEntry(
                     transfer=transfer,
-                    account_id=recipient.pk,
+                    account_id=movement.recipient,
                     amount=movement.amount,
                     balance_after=recipient_after,
                     created_at=transfer.created_at,
                 ),
             ]
         )
-        return transfer, sender_after
+        return PostedTransfer(pk=transfer.pk, public_id=str(transfer.public_id), created_at=transfer.created_at)
 
-    def transfer(self, request: TransferRequest) -> TransferReceipt:
-        receipt_or_error = run_with_retry(lambda: self._transfer_once(request))
-        if isinstance(receipt_or_error, Exception):
-            raise receipt_or_error  # a remembered failure, committed with its record
-        return receipt_or_error
+    def find_idempotency(self, *, user_pk, key: str) -> Remembered | None:
+        sender_entry = LedgerEntry.objects.filter(transfer_id=OuterRef("transfer_id"), amount__lt=0)
+        row = (
+            IdempotencyRecord.objects.filter(user_id=user_pk, key=key)
+            .annotate(sender_balance=Subquery(sender_entry.values("balance_after")[:1]))
+            .values_list(
+                "request_fingerprint",
+                "error_code",
+                "transfer_id",
+                "transfer__public_id",
+                "transfer__created_at",
+                "sender_balance",
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        fingerprint, error_code, transfer_pk, public_id, created_at, sender_balance = row
+        transfer = None
+        if transfer_pk is not None:
+            transfer = PostedTransfer(pk=transfer_pk, public_id=str(public_id), created_at=created_at)
+        return Remembered(
+            fingerprint=fingerprint, error_code=error_code, transfer=transfer, sender_balance=sender_balance
+        )
 
-    def signup(self, *, user, grant: int):
-        def once():
-            user.save(force_insert=True)
-            account = Account.objects.create(user=user, kind=Account.Kind.USER)
-            self.post_movement(Movement(Transfer.Kind.GRANT, issuance_account().pk, account.pk, grant))
-            return user
+    def lock_row(self, model, pk):
+        return model.objects.select_for_update().filter(pk=pk).first()
 
-        return run_with_retry(once)
+    def exists(self, model, **equals) -> bool:
+        return model.objects.filter(**equals).exists()
+
+    def insert(self, instance) -> None:
+        """Raising out of the unit of work rolls it back, so no savepoint is needed here."""
+        try:
+            instance.save(force_insert=True)
+        except IntegrityError as error:
+            columns = self.unique_columns(error)
+            if columns is None:
+                raise
+            instance.pk = None
+            raise UniqueViolation(field_names(type(instance), columns), error) from None
+
+    def update_fields(self, instance, fields: list[str]) -> None:
+        instance.save(update_fields=fields)
+
+    def unique_columns(self, error: IntegrityError) -> list[str] | None:
+        """The columns of the unique index `error` reports, or None if it is not a unique clash."""
+        match = _SQLITE_UNIQUE.search(str(error))
+        if match is None:
+            return None
+        return [name.strip().rsplit(".", 1)[-1] for name in match.group(1).split(",")]
+
+    # -- checks, seeding, health --------------------------------------------------------
+
+    def verify_ledger(self) -> LedgerReport:
+        return sql_ledger_verify()
 
     def open_accounts_bulk(self, *, users: list, grants: list[int]) -> None:
-        """Many sign-ups in one transaction (seeding and benchmarks): the same rows as
-        `signup` would write, batched. Every grant is a transfer from the issuance account
-        with its two entries and running balances."""
         with transaction.atomic():
-            type(users[0]).objects.bulk_create(users, batch_size=2000)
+            User.objects.bulk_create(users, batch_size=BULK_BATCH)
             accounts = Account.objects.bulk_create(
-                [Account(user=user, kind=Account.Kind.USER, balance=grant) for user, grant in zip(users, grants)],
-                batch_size=2000,
+                [
+                    Account(user=user, kind=Account.Kind.USER, balance=grant)
+                    for user, grant in zip(users, grants, strict=True)
+                ],
+                batch_size=BULK_BATCH,
             )
-            issuance = Account.objects.select_for_update().get(pk=issuance_account().pk)
+            issuance_pk = self.system_account(Account.Kind.ISSUANCE)
+            issuance = self.lock_accounts(issuance_pk)[issuance_pk]
             transfers = Transfer.objects.bulk_create(
                 [
                     Transfer(kind=Transfer.Kind.GRANT, sender_id=issuance.pk, recipient_id=account.pk, amount=grant)
-                    for account, grant in zip(accounts, grants)
+                    for account, grant in zip(accounts, grants, strict=True)
                 ],
-                batch_size=2000,
+                batch_size=BULK_BATCH,
             )
             running, entries = issuance.balance, []
-            for transfer, account, grant in zip(transfers, accounts, grants):
+            for transfer, account, grant in zip(transfers, accounts, grants, strict=True):
                 running -= grant
                 entries.append(
                     LedgerEntry(transfer=transfer, account_id=issuance.pk, amount=-grant, balance_after=running)
                 )
                 entries.append(LedgerEntry(transfer=transfer, account_id=account.pk, amount=grant, balance_after=grant))
-            LedgerEntry.objects.bulk_create(entries, batch_size=4000)
+            LedgerEntry.objects.bulk_create(entries, batch_size=2 * BULK_BATCH)
             Account.objects.filter(pk=issuance.pk).update(balance=running)
 
-    def _transfer_once(self, request: TransferRequest):
-        idempotency = request.idempotency
-        if idempotency is not None:
-            record = (
-                IdempotencyRecord.objects.filter(user_id=idempotency.user_pk, key=idempotency.key)
-                .select_related("transfer")
-                .first()
-            )
-            if record is not None:
-                return self._replay(record, idempotency)
+    def health(self) -> Health:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Health(status=200, body={"status": "ok", "database": {"status": "up", "vendor": connection.vendor}})
 
-        try:
-            transfer, sender_after = self.post_movement(request.movement)
-        except InsufficientBalance as error:
-            if idempotency is None:
-                raise
-            self._remember(idempotency, error_code=OUTCOME_INSUFFICIENT_BALANCE)
-            return error  # nothing was written but the record: commit it, then raise
-        if idempotency is not None:
-            self._remember(idempotency, transfer=transfer)
-        return TransferReceipt(transfer_id=str(transfer.public_id), sender_balance=sender_after)
+    def on_connect(self) -> None:
+        pass
 
-    @staticmethod
-    def _remember(idempotency, *, transfer=None, error_code=""):
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    user_id=idempotency.user_pk,
-                    key=idempotency.key,
-                    request_fingerprint=idempotency.fingerprint,
-                    transfer=transfer,
-                    error_code=error_code,
-                )
-        except IntegrityError:
-            raise IdempotencyKeyTaken() from None
 
-    @staticmethod
-    def _replay(record: IdempotencyRecord, idempotency) -> TransferReceipt:
-        try:
-            replay_outcome(
-                stored_fingerprint=record.request_fingerprint, request=idempotency, error_code=record.error_code
-            )
-        except InsufficientBalance as error:
-            return error
-        sender_entry = LedgerEntry.objects.get(transfer_id=record.transfer_id, amount__lt=0)
-        return TransferReceipt(
-            transfer_id=str(record.transfer.public_id), sender_balance=sender_entry.balance_after, replayed=True
-        )
+def field_names(model, columns: list[str]) -> frozenset[str]:
+    by_column = {field.column: field.name for field in model._meta.concrete_fields}
+    return frozenset(by_column.get(column, column) for column in columns)

@@ -11,7 +11,8 @@ MALFORMED_BODY = "Malformed or unsupported request body"
 
 class MalformedRequest(ServiceError):
     status_code = 400
-    message = MALFORMED_BODY
+    default_detail = MALFORMED_BODY
+    default_code = "malformed_request"
 
 
 class ApiViewSet(viewsets.GenericViewSet):

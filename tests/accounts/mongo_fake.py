@@ -21,6 +21,14 @@ class Call:
     session: object
 
 
+OPERATORS = {
+    "$gte": lambda value, operand: value is not None and value >= operand,
+    "$lt": lambda value, operand: value is not None and value < operand,
+    "$in": lambda value, operand: value in operand,
+    "$ne": lambda value, operand: value != operand,
+}
+
+
 def matches(document: dict, query: dict) -> bool:
     for key, expected in query.items():
         if key == "$or":
@@ -28,14 +36,17 @@ def matches(document: dict, query: dict) -> bool:
                 return False
         elif isinstance(expected, dict):
             value = document.get(key)
-            for operator, operand in expected.items():
-                if operator == "$gte" and not (value is not None and value >= operand):
-                    return False
-                if operator == "$lt" and not (value is not None and value < operand):
-                    return False
+            if not all(OPERATORS[operator](value, operand) for operator, operand in expected.items()):
+                return False
         elif document.get(key) != expected:
             return False
     return True
+
+
+@dataclass
+class UpdateResult:
+    matched_count: int
+    modified_count: int
 
 
 def projected(document: dict | None, projection: dict | None) -> dict | None:
@@ -65,11 +76,29 @@ class FakeCollection:
 
     def _check_unique(self, document: dict) -> None:
         for keys in self.unique_keys:
+            if any(document.get(k) is None for k in keys):
+                continue  # unique indexes of nullable fields are partial: nulls never clash
             for other in self.documents.values():
                 if all(other.get(k) == document.get(k) for k in keys):
-                    raise DuplicateKeyError(f"E11000 duplicate key on {keys}", code=11000)
+                    raise DuplicateKeyError(
+                        f"E11000 duplicate key on {keys}", code=11000, details={"keyPattern": {k: 1 for k in keys}}
+                    )
         if document["_id"] in self.documents:
-            raise DuplicateKeyError("E11000 duplicate key on _id", code=11000)
+            raise DuplicateKeyError("E11000 duplicate key on _id", code=11000, details={"keyPattern": {"_id": 1}})
+
+    def find(self, query, projection=None, session=None):
+        self._enter("find", session, filter=query)
+        return [projected(d, projection) for d in self.documents.values() if matches(d, query)]
+
+    def update_one(self, query, update, session=None):
+        self._enter("update_one", session, filter=query, update=update)
+        found = next((d for d in self.documents.values() if matches(d, query)), None)
+        if found is None:
+            return UpdateResult(0, 0)
+        found.update(copy.deepcopy(update.get("$set", {})))
+        for key, amount in update.get("$inc", {}).items():
+            found[key] = found.get(key, 0) + amount
+        return UpdateResult(1, 1)
 
     def find_one(self, query, session=None, projection=None):
         self._enter("find_one", session, filter=query)
@@ -104,6 +133,7 @@ class FakeCollection:
         self.documents[document["_id"]] = copy.deepcopy(document)
 
     def insert_many(self, documents, session=None):
+        documents = list(documents)
         self._enter("insert_many", session, documents=documents)
         for document in documents:
             self._check_unique(document)

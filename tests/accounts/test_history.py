@@ -21,6 +21,7 @@ def test_history_newest_first_with_both_sides(make_person, client_for):
         "amount": 10,
         "balanceAfter": 107.5,
         "counterparty": {"_id": str(bilal.public_id), "firstName": "Bilal", "lastName": "Khan"},
+        "note": "",
         "createdAt": rows[0]["createdAt"],
     }
     assert rows[1]["direction"] == "debit" and rows[1]["amount"] == 2.5 and rows[1]["balanceAfter"] == 97.5

@@ -1,12 +1,11 @@
 """Random sequences of sign-ups and transfers (valid or not) keep every ledger invariant,
 and every balance matches a simple model kept beside the real thing."""
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
-from hypothesis import given
 
-from accounts.exceptions import InsufficientBalance, InvalidAccount, IdempotencyConflict
+from accounts.exceptions import IdempotencyConflict, InsufficientBalance, InvalidAccount
 from accounts.ledger_checks import ledger_verify
 from accounts.models import Account
 from accounts.money import STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE

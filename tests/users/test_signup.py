@@ -106,12 +106,12 @@ def test_name_of_fifty_characters_is_accepted(api):
 
 def test_signup_fails_whole_when_the_grant_cannot_be_written(api, monkeypatch):
     """User, account and grant are one transaction: a failure in the grant leaves no user."""
-    from accounts.services import ledger_store
+    from accounts.stores import ledger_store
 
-    def broken(self, movement):
+    def broken(self, movement, **balances):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(type(ledger_store()), "post_movement", broken)
+    monkeypatch.setattr(type(ledger_store()), "write_movement", broken)
     with pytest.raises(RuntimeError):
         api.post(SIGNUP, signup_body(), format="json")
     assert User.objects.count() == 0 and Account.objects.count() == 0

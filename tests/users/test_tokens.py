@@ -142,3 +142,51 @@ def test_refresh_for_a_deleted_or_deactivated_person_is_403(api, make_person):
     person.is_active = False
     person.save()
     assert_403(api.post(REFRESH, {"refresh": refresh}, format="json"))
+
+
+def edited_payload(person):
+    header, _, signature = tokens_for(person)["token"].split(".")
+    return f"{header}.{b64({**AccessToken(tokens_for(person)['token']).payload, 'userId': 'someone-else'})}.{signature}"
+
+
+def expired(person):
+    token = AccessToken.for_user(person)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    return str(token)
+
+
+@pytest.mark.parametrize(
+    "bad_token",
+    [
+        lambda person: "garbage",
+        lambda person: "a.b.c",
+        lambda person: jwt.encode(dict(AccessToken(tokens_for(person)["token"]).payload), "x" * 40, algorithm="HS256"),
+        edited_payload,
+        lambda person: tokens_for(person)["refresh"],
+        expired,
+        lambda person: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(dict(AccessToken.for_user(person).payload))}.",
+    ],
+    ids=["garbage", "three-dots", "other-key", "edited-payload", "refresh-as-access", "expired", "alg-none"],
+)
+def test_every_rejected_token_gets_one_plain_sentence(api, make_person, bad_token):
+    """Not SimpleJWT's nested details (a dump of ErrorDetail objects) but one sentence."""
+    response = call_with(api, bad_token(make_person()))
+    assert response.status_code == 403
+    assert response.json() == {"message": "Invalid or expired token"}
+
+
+@pytest.mark.parametrize("header", [None, "Token abc", "Basic dXNlcjpwYXNz"])
+def test_no_token_gets_one_plain_sentence(api, header):
+    if header:
+        api.credentials(HTTP_AUTHORIZATION=header)
+    response = api.get(BALANCE)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Authentication credentials were not provided"}
+
+
+def test_a_deactivated_persons_token_gets_the_same_sentence(api, make_person):
+    person = make_person()
+    token = tokens_for(person)["token"]
+    person.is_active = False
+    person.save()
+    assert call_with(api, token).json() == {"message": "Invalid or expired token"}

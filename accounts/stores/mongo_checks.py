@@ -1,4 +1,4 @@
-"""The ledger invariants of accounts/ledger_checks.py, checked on MongoDB with pymongo
+"""The ledger invariants of accounts/stores/sql_checks.py, checked on MongoDB with pymongo
 aggregation pipelines on the collections the ORM writes.
 
 One difference: ObjectIds made by different processes in the same second are not in
@@ -9,8 +9,9 @@ once, and the one balance after that nothing follows is the account's balance.""
 
 from collections import Counter, defaultdict
 
-from accounts.ledger_checks import SHOW_AT_MOST, LedgerReport
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
+from accounts.movements import RULES
+from accounts.stores.base import SHOW_AT_MOST, LedgerReport
 
 
 def mongo_ledger_verify(database) -> LedgerReport:
@@ -43,8 +44,10 @@ def mongo_ledger_verify(database) -> LedgerReport:
     if entries_total != 0:
         report.breaches.append(f"ledger entries sum to {entries_total} paise, not 0")
     report.breach("user account below zero (account, balance)", negative)
-    if sum(1 for a in by_id.values() if a["kind"] == Account.Kind.ISSUANCE) > 1:
-        report.breaches.append("more than one issuance account")
+    system_kinds = Counter(a["kind"] for a in by_id.values() if a["kind"] != Account.Kind.USER)
+    report.breach(
+        "more than one system account of a kind (kind, count)", [(k, n) for k, n in system_kinds.items() if n > 1]
+    )
 
     legs = {
         row["_id"]: row["legs"]
@@ -52,9 +55,11 @@ def mongo_ledger_verify(database) -> LedgerReport:
             [{"$group": {"_id": "$transfer_id", "legs": {"$push": {"account": "$account_id", "amount": "$amount"}}}}]
         )
     }
-    unbalanced, wrong_kind, senders = [], [], {}
-    for transfer in transfers.find({}, {"sender_id": 1, "recipient_id": 1, "amount": 1, "kind": 1, "public_id": 1}):
+    unbalanced, wrong_kind, senders, by_transfer = [], [], {}, {}
+    fields = {"sender_id": 1, "recipient_id": 1, "amount": 1, "kind": 1, "public_id": 1, "reverses_id": 1}
+    for transfer in transfers.find({}, fields):
         senders[transfer["_id"]] = transfer["sender_id"]
+        by_transfer[transfer["_id"]] = transfer
         expected = sorted(
             [(transfer["sender_id"], -transfer["amount"]), (transfer["recipient_id"], transfer["amount"])],
             key=lambda leg: leg[1],
@@ -64,14 +69,21 @@ def mongo_ledger_verify(database) -> LedgerReport:
         )
         if found != expected:
             unbalanced.append(str(transfer["public_id"]))
-        from_issuance = by_id.get(transfer["sender_id"], {}).get("kind") == Account.Kind.ISSUANCE
-        to_issuance = by_id.get(transfer["recipient_id"], {}).get("kind") == Account.Kind.ISSUANCE
-        if (transfer["kind"] == Transfer.Kind.GRANT) != from_issuance or to_issuance:
+        rules = RULES.get(transfer["kind"])
+        sender_kind = by_id.get(transfer["sender_id"], {}).get("kind")
+        recipient_kind = by_id.get(transfer["recipient_id"], {}).get("kind")
+        if rules is None or sender_kind not in rules.senders or recipient_kind not in rules.recipients:
             wrong_kind.append(str(transfer["public_id"]))
     report.breach(
         "transfer whose entries are not exactly -amount on the sender and +amount on the recipient", unbalanced
     )
-    report.breach("starting grant not from the issuance account, or a transfer that is (transfer)", wrong_kind)
+    report.breach("transfer between accounts its kind does not allow (transfer)", wrong_kind)
+    report.breach("reversal that does not mirror its original (reversal)", _broken_reversals(by_transfer))
+    reversed_counts = Counter(t.get("reverses_id") for t in by_transfer.values() if t.get("reverses_id") is not None)
+    report.breach(
+        "transfer reversed more than once (transfer, reversals)",
+        [(str(by_transfer.get(pk, {}).get("public_id", pk)), n) for pk, n in reversed_counts.items() if n > 1],
+    )
     orphans = [str(t) for t in legs if t not in senders]
     report.breach("entries of a transfer that does not exist (transfer)", orphans)
 
@@ -85,6 +97,22 @@ def mongo_ledger_verify(database) -> LedgerReport:
         "balance_after values that do not chain from 0 to the balance (account)", _broken_chains(entries, by_id)
     )
     return report
+
+
+def _broken_reversals(by_transfer: dict) -> list:
+    broken = []
+    for transfer in by_transfer.values():
+        original = by_transfer.get(transfer.get("reverses_id"))
+        is_reversal = transfer["kind"] == Transfer.Kind.REVERSAL
+        mirrors = original is not None and (
+            original["kind"] in (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
+            and original["sender_id"] == transfer["recipient_id"]
+            and original["recipient_id"] == transfer["sender_id"]
+            and original["amount"] == transfer["amount"]
+        )
+        if is_reversal != (transfer.get("reverses_id") is not None) or (is_reversal and not mirrors):
+            broken.append(str(transfer["public_id"]))
+    return broken
 
 
 def _broken_chains(entries, accounts_by_id) -> list:

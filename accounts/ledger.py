@@ -1,0 +1,153 @@
+"""The one ledger algorithm. Every money movement (a person's transfer, sign-up's starting
+grant, a paid request, an operator's reversal or adjustment) goes through `post`:
+
+1. validate the movement (amount, note);
+2. replay: an idempotency key seen before returns its first outcome, or 422 for another body;
+3. claim the movement's source, if it has one (the request being paid, the proposal being
+   approved, the transfer being reversed): locked, and checked to be still open;
+4. lock both accounts and check the kind's rules (accounts/movements.py) against what is
+   read under the lock: wallets, frozen state, the sender's balance;
+5. write both balances, the transfer and its two entries, and settle the source;
+6. remember the outcome under the idempotency key.
+All of it is one unit of work of the configured store (accounts/stores/), run and retried
+by that store under the one retry policy. Outcomes are values: `Posted` or `Refused`; the
+caller raises a refusal's error once the unit of work has committed.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from accounts.exceptions import REFUSALS, IdempotencyConflict, InvalidAmount, WalletError
+from accounts.models import NOTE_MAX_LENGTH, IdempotencyRecord
+from accounts.money import MAX_TRANSFER_PAISE
+from accounts.movements import Movement, check
+from accounts.stores import ledger_store
+from accounts.stores.base import (
+    ConcurrentCommit,
+    IdempotencyRequest,
+    LedgerStore,
+    PostedTransfer,
+    Remembered,
+    UniqueViolation,
+)
+
+
+@dataclass(frozen=True)
+class Posted:
+    transfer: PostedTransfer
+    sender_balance: int  # paise, right after this transfer
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str  # the default_code of one of accounts.exceptions.REFUSALS
+
+    def error(self) -> WalletError:
+        return REFUSALS[self.code]()
+
+
+Outcome = Posted | Refused
+
+
+class Source(Protocol):
+    """A row that gates a movement. `claim` runs before the accounts are locked, inside the
+    unit of work: it locks the row and refuses if it is no longer open. `settle` records the
+    posted transfer on it, in the same unit of work."""
+
+    def claim(self, store: LedgerStore) -> Refused | None: ...
+
+    def settle(self, store: LedgerStore, transfer: PostedTransfer) -> None: ...
+
+
+def validate(movement: Movement) -> None:
+    if isinstance(movement.amount, bool) or not isinstance(movement.amount, int):
+        raise InvalidAmount()
+    if not 0 < movement.amount <= MAX_TRANSFER_PAISE:
+        raise InvalidAmount()
+    if len(movement.note) > NOTE_MAX_LENGTH:
+        raise ValueError(f"a note is at most {NOTE_MAX_LENGTH} characters")
+
+
+def post(
+    movement: Movement,
+    *,
+    idempotency: IdempotencyRequest | None = None,
+    source: Source | None = None,
+    store: LedgerStore | None = None,
+) -> Outcome:
+    """Post `movement` in a unit of work of its own."""
+    validate(movement)
+    store = store or ledger_store()
+    return store.run(lambda unit: post_in(unit, movement, idempotency=idempotency, source=source))
+
+
+def post_in(
+    unit: LedgerStore,
+    movement: Movement,
+    *,
+    idempotency: IdempotencyRequest | None = None,
+    source: Source | None = None,
+) -> Outcome:
+    """Post `movement` inside a unit of work that is already running (sign-up posts its
+    grant in the unit of work that creates the person)."""
+    validate(movement)
+    if idempotency is not None:
+        remembered = unit.find_idempotency(user_pk=idempotency.user_pk, key=idempotency.key)
+        if remembered is not None:
+            return replay(remembered, idempotency)
+    outcome = _check_and_write(unit, movement, source)
+    if idempotency is not None:
+        _remember(unit, idempotency, outcome)
+    return outcome
+
+
+def replay(remembered: Remembered, idempotency: IdempotencyRequest) -> Outcome:
+    if remembered.fingerprint != idempotency.fingerprint:
+        raise IdempotencyConflict()
+    if remembered.error_code:
+        return Refused(remembered.error_code)
+    return Posted(transfer=remembered.transfer, sender_balance=remembered.sender_balance, replayed=True)
+
+
+def _remember(unit: LedgerStore, idempotency: IdempotencyRequest, outcome: Outcome) -> None:
+    posted = isinstance(outcome, Posted)
+    record = IdempotencyRecord(
+        user_id=idempotency.user_pk,
+        key=idempotency.key,
+        request_fingerprint=idempotency.fingerprint,
+        transfer_id=outcome.transfer.pk if posted else None,
+        error_code="" if posted else outcome.code,
+    )
+    try:
+        unit.insert(record)
+    except UniqueViolation:
+        raise ConcurrentCommit() from None  # the same key committed first: run again, and replay it
+
+
+def _check_and_write(unit: LedgerStore, movement: Movement, source: Source | None) -> Outcome:
+    if source is not None:
+        refused = source.claim(unit)
+        if refused is not None:
+            return refused
+    accounts = unit.lock_accounts(movement.sender, movement.recipient)
+    sender, recipient = accounts.get(movement.sender), accounts.get(movement.recipient)
+    error = check(movement, sender, recipient)
+    if error is not None:
+        return Refused(error.default_code)
+    sender_after, recipient_after = sender.balance - movement.amount, recipient.balance + movement.amount
+    try:
+        transfer = unit.write_movement(movement, sender_after=sender_after, recipient_after=recipient_after)
+    except UniqueViolation as violation:
+        if "reverses" in violation.fields:
+            raise ConcurrentCommit() from violation  # another reversal won: run again, and refuse
+        raise
+    if source is not None:
+        source.settle(unit, transfer)
+    return Posted(transfer=transfer, sender_balance=sender_after)
+
+
+def raise_if_refused(outcome: Outcome) -> Posted:
+    if isinstance(outcome, Refused):
+        raise outcome.error()
+    return outcome
