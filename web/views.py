@@ -1,8 +1,10 @@
 """The pages: thin views over the same services and selectors as the API.
 
-Session login with CSRF protection. Every payment goes through
-accounts.services.transfer_create with an idempotency key minted when the form is shown,
-so a double-clicked "Send" replays the first answer instead of paying twice."""
+Session login with CSRF protection. Errors come from the services' own exceptions: a page
+shows `page_message` beside the field the error names, or above the form, with the
+exception's status. Every payment goes through accounts.services.transfer_create with an
+idempotency key minted when the form is shown, so a double-clicked "Send" or a resubmitted
+confirmation replays the first answer instead of paying twice."""
 
 import uuid
 
@@ -10,15 +12,16 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import dateformat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.exceptions import IdempotencyConflict, InsufficientBalance, InvalidAccount, InvalidAmount
+from accounts.exceptions import InsufficientBalance
 from accounts.money import format_inr, parse_rupees
 from accounts.selectors import balance_get, transactions_list
 from accounts.services import transfer_create
-from paytm_site.errors import ServiceUnavailable
-from users.exceptions import SigninFailed, SignupRejected
+from paytm_site.clock import in_india
+from paytm_site.errors import ServiceError
 from users.models import User
 from users.selectors import user_search
 from users.services import user_signin, user_signup
@@ -28,15 +31,26 @@ from web.forms import SendForm, SigninForm, SignupForm
 MESSAGE_THROTTLED = "Too many attempts from your network. Please wait a minute and try again."
 MESSAGE_UNKNOWN_RECIPIENT = "This person can't receive money. Pick someone from your dashboard."
 MESSAGE_PAY_YOURSELF = "You can't send money to yourself."
-MESSAGE_FORM_REUSED = "This payment form was already used for a different payment. Please start again."
-MESSAGE_UNAVAILABLE = "Payments are briefly unavailable. Nothing was sent; please try again in a moment."
-MESSAGE_SIGNUP_UNAVAILABLE = "We can't create accounts right now. Please try again in a moment."
 RECENT_TRANSACTIONS = 10
 SIGNUP_FIELDS = {"username": "email", "password": "password", "firstName": "first_name", "lastName": "last_name"}
 
 
 def home(request):
     return redirect("dashboard" if request.user.is_authenticated else "signin")
+
+
+def show_error(form, error: ServiceError, field_names: dict | None = None) -> int:
+    """Put a service error on `form`: its per-field details beside their fields (named as
+    the API names them, mapped by `field_names`), else its message beside the field it is
+    about, else above the form. Returns the page's status."""
+    field_names = field_names or {}
+    for name, problems in error.errors.items():
+        field = field_names.get(name, name)
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+    if not error.errors:
+        form.add_error(error.field if error.field in form.fields else None, error.page_message)
+    return 400 if error.status_code == 411 else error.status_code  # 411 is the old API's "rejected"
 
 
 def _throttled(request) -> bool:
@@ -58,17 +72,11 @@ def signup_page(request):
                 last_name=data["last_name"],
                 password=data["password"],
             )
-        except SignupRejected as error:
-            for field, problems in (error.errors or {None: [error.message]}).items():
-                for problem in problems:
-                    form.add_error(SIGNUP_FIELDS.get(field), problem)
-        except ServiceUnavailable:
-            form.add_error(None, MESSAGE_SIGNUP_UNAVAILABLE)
-            return render(request, "web/signup.html", {"form": form}, status=503)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.first_name}! Your wallet is ready.")
-            return redirect("dashboard")
+        except ServiceError as error:
+            return render(request, "web/signup.html", {"form": form}, status=show_error(form, error, SIGNUP_FIELDS))
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.first_name}! Your wallet is ready.")
+        return redirect("dashboard")
     return render(request, "web/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -83,16 +91,15 @@ def signin_page(request):
             user = user_signin(
                 email=form.cleaned_data["email"], password=form.cleaned_data["password"], request=request
             )
-        except SigninFailed:
-            form.add_error(None, "That email and password don't match an account.")
-        else:
-            login(request, user)
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                target = "dashboard"
-            return redirect(target)
+        except ServiceError as error:
+            return render(request, "web/signin.html", {"form": form}, status=show_error(form, error))
+        login(request, user)
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "dashboard"
+        return redirect(target)
     return render(request, "web/signin.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -121,26 +128,27 @@ def dashboard(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def send_page(request):
+    """Amount, then a confirmation, then the dashboard with the result. The amount step
+    already refuses more than the balance; the confirmation decides under the lock."""
     recipient = _recipient(request.GET.get("id", ""))
     context = {"recipient": recipient, "balance": balance_get(user=request.user)}
     if recipient is None:
         return render(request, "web/send.html", {**context, "page_error": MESSAGE_UNKNOWN_RECIPIENT}, status=404)
     if recipient.pk == request.user.pk:
         return render(request, "web/send.html", {**context, "page_error": MESSAGE_PAY_YOURSELF}, status=400)
-
     if request.method == "GET":
-        form = SendForm(initial={"idempotency_key": uuid.uuid4().hex})
-        return render(request, "web/send.html", {**context, "form": form})
+        return render(request, "web/send.html", {**context, "form": _fresh_send_form()})
 
     form = SendForm(request.POST)
     if not form.is_valid():
         return render(request, "web/send.html", {**context, "form": form}, status=400)
     try:
         amount = parse_rupees(form.cleaned_data["amount"])
-    except InvalidAmount:
-        form.add_error("amount", "Enter an amount from ₹0.01 to ₹10,00,000 with at most two decimals.")
-        return render(request, "web/send.html", {**context, "form": form}, status=400)
-
+        if amount > context["balance"]:
+            raise InsufficientBalance()
+    except ServiceError as error:
+        status = show_error(form, error)
+        return render(request, "web/send.html", {**context, "form": form}, status=status)
     if request.POST.get("step") != "confirm":
         return render(request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount})
 
@@ -151,28 +159,46 @@ def send_page(request):
             amount=amount,
             idempotency_key=f"web-{form.cleaned_data['idempotency_key']}",
         )
-    except InsufficientBalance:
-        form.add_error("amount", f"Insufficient balance: you have {format_inr(context['balance'])}.")
-    except InvalidAccount:
-        return render(request, "web/send.html", {**context, "page_error": MESSAGE_UNKNOWN_RECIPIENT}, status=400)
-    except ServiceUnavailable:
-        # Same key on the retry: if the payment did go through, it is replayed, not repeated.
-        form.add_error(None, MESSAGE_UNAVAILABLE)
-        return render(
-            request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=503
-        )
-    except IdempotencyConflict:
-        form = SendForm(initial={"idempotency_key": uuid.uuid4().hex, "amount": form.cleaned_data["amount"]})
-        return render(
-            request, "web/send.html", {**context, "form": form, "page_error": MESSAGE_FORM_REUSED}, status=422
+    except ServiceError as error:
+        return _send_refused(request, context, form, amount, error)
+    if receipt.replayed:
+        when = dateformat.format(in_india(receipt.created_at), "j M Y \\a\\t H:i")
+        messages.info(
+            request,
+            f"Already sent: {format_inr(amount)} to {recipient.full_name} on {when}. Nothing more was sent.",
         )
     else:
-        messages.success(
-            request,
-            f"Sent {format_inr(amount)} to {recipient.full_name}. Your balance is {format_inr(receipt.sender_balance)}.",
+        balance = format_inr(receipt.sender_balance)
+        messages.success(request, f"Sent {format_inr(amount)} to {recipient.full_name}. Your balance is {balance}.")
+    return redirect("dashboard")
+
+
+def _send_refused(request, context, form, amount, error: ServiceError):
+    if error.status_code >= 500:
+        # The outcome is unknown: keep the confirmation and its key, so that a retry replays
+        # the payment if it did go through instead of paying again.
+        status = show_error(form, error)
+        return render(
+            request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=status
         )
-        return redirect("dashboard")
-    return render(request, "web/send.html", {**context, "form": form}, status=400)
+    # The key's outcome is final: a new attempt needs a new key.
+    fresh = _fresh_send_form(amount=form.cleaned_data["amount"])
+    status = show_error(fresh, error)
+    if error.field is None:
+        return render(
+            request, "web/send.html", {**context, "page_error": error.page_message, "retry": True}, status=status
+        )
+    return render(request, "web/send.html", {**context, "form": fresh}, status=status)
+
+
+def _fresh_send_form(amount: str | None = None) -> SendForm:
+    """A form with a new idempotency key: empty, or holding the amount just tried (bound and
+    cleaned, so that an error can be shown beside the amount)."""
+    if amount is None:
+        return SendForm(initial={"idempotency_key": uuid.uuid4().hex})
+    form = SendForm(data={"idempotency_key": uuid.uuid4().hex, "amount": amount})
+    form.is_valid()
+    return form
 
 
 def _recipient(public_id: str) -> User | None:
@@ -180,4 +206,4 @@ def _recipient(public_id: str) -> User | None:
         key = uuid.UUID(public_id)
     except (ValueError, AttributeError):
         return None
-    return User.objects.filter(public_id=key, is_active=True, account__isnull=False).first()
+    return User.objects.filter(public_id=key, is_active=True, account__isnull=False, account__frozen=False).first()

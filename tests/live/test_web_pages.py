@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
@@ -40,13 +41,33 @@ def browser():
         browser.close()
 
 
+def watch_console(page) -> list:
+    """Every console error and uncaught page error of `page`, except a page itself answering
+    4xx on purpose (a refused form): a missing icon, style or script, or a script error,
+    is a problem."""
+    problems = []
+
+    def on_console(message):
+        url = message.location.get("url", "")
+        own_document = "status of 4" in message.text and "/static/" not in url and "favicon" not in url
+        if message.type == "error" and not own_document:
+            problems.append(f"{message.text} ({url})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
 @pytest.fixture
 def page(browser, web_wallet):
     context = browser.new_context(base_url=web_wallet.base_url, viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    problems = watch_console(page)
     yield page
     context.close()
+    assert problems == []
 
 
 def screenshot(page, name):
@@ -89,6 +110,13 @@ def make_recipient(wallet, first_name):
     return wallet.signup(first_name)
 
 
+def review_payment(page, recipient_id: str, amount: str) -> None:
+    """The send page for this person, with `amount` entered and "Send" pressed."""
+    page.goto(f"/send?id={recipient_id}")
+    page.get_by_label("Amount (₹)").fill(amount)
+    page.get_by_role("button", name="Send").click()
+
+
 def open_send_page(page, recipient_first_name):
     page.goto("/dashboard")
     page.get_by_label("Search people by name").fill(recipient_first_name)
@@ -115,7 +143,7 @@ def test_sign_up_search_send_and_both_sides_change_by_exactly_the_amount(page, w
     with web_wallet.client(recipient["token"]) as client:
         recipient_start = int(Decimal(str(client.get("/api/v1/account/balance").json()["balance"])) * 100)
     me = sign_up_in_browser(page, "Priya")
-    assert page.get_by_role("heading", name="Hello, Priya").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Priya")).to_be_visible()
     start = shown_balance(page)
     assert start == api_balance(web_wallet, me) > 0
     assert "Starting balance" in page.locator("#history").inner_text()
@@ -156,12 +184,12 @@ def test_sign_out_and_back_in(page):
     page.get_by_label("Email").fill(email.upper())
     page.get_by_label("Password").fill("wrong password!")
     page.get_by_role("button", name="Sign in").click()
-    assert page.locator(".form-error").is_visible()
+    expect(page.locator(".form-error")).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard")
-    assert page.get_by_role("heading", name="Hello, Kabir").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Kabir")).to_be_visible()
 
 
 def test_signup_errors_are_shown_beside_their_fields(page):
@@ -171,8 +199,8 @@ def test_signup_errors_are_shown_beside_their_fields(page):
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_label("Password").fill("123")
     page.get_by_role("button", name="Sign up").click()
-    assert page.locator("#id_email-error").is_visible()
-    assert page.locator("#id_password-error").is_visible()
+    expect(page.locator("#id_email-error")).to_be_visible()
+    expect(page.locator("#id_password-error")).to_be_visible()
     assert "/signup" in page.url
 
 
@@ -181,49 +209,60 @@ def test_invalid_amount_is_shown_and_nothing_moves(page, web_wallet, bad_amount)
     recipient = make_recipient(web_wallet, "Nila")
     me = sign_up_in_browser(page, "Amit")
     before = api_balance(web_wallet, me)
-    page.goto(f"/send?id={recipient['userId']}")
-    page.get_by_label("Amount (₹)").fill(bad_amount)
-    page.get_by_role("button", name="Send").click()
-    assert page.locator("#id_amount-error").is_visible()
+    review_payment(page, recipient["userId"], bad_amount)
+    expect(page.locator("#id_amount-error")).to_be_visible()
     assert api_balance(web_wallet, me) == before
 
 
-def test_insufficient_balance_is_shown_and_nothing_moves(page, web_wallet):
+def test_an_amount_above_the_balance_is_refused_at_the_amount_step(page, web_wallet):
     recipient = make_recipient(web_wallet, "Ravi")
     me = sign_up_in_browser(page, "Lata")
     before = api_balance(web_wallet, me)
-    page.goto(f"/send?id={recipient['userId']}")
-    page.get_by_label("Amount (₹)").fill(f"{Decimal(before + 1) / 100:.2f}")
-    page.get_by_role("button", name="Send").click()
-    page.get_by_role("button", name="Confirm and send").click()
-    error = page.locator("#id_amount-error")
-    assert "Insufficient balance" in error.inner_text()
+    review_payment(page, recipient["userId"], f"{Decimal(before + 1) / 100:.2f}")
+    expect(page.locator("#id_amount-error")).to_contain_text("Insufficient balance")
+    expect(page.get_by_role("button", name="Confirm and send")).to_have_count(0)
     assert api_balance(web_wallet, me) == before
+
+
+def test_confirming_again_after_going_back_says_it_was_already_sent(page, web_wallet):
+    recipient = make_recipient(web_wallet, "Veer")
+    me = sign_up_in_browser(page, "Ojas")
+    before = api_balance(web_wallet, me)
+    review_payment(page, recipient["userId"], "12.50")
+    page.get_by_role("button", name="Confirm and send").click()
+    page.wait_for_url("**/dashboard")
+    expect(page.locator(".flash-list")).to_contain_text("Sent ₹12.50 to Veer Live")
+
+    page.go_back()  # the confirmation page, from the browser's history
+    expect(page.get_by_role("button", name="Confirm and send")).to_be_visible()
+    page.get_by_role("button", name="Confirm and send").click()
+    page.wait_for_url("**/dashboard")
+    expect(page.locator(".flash-list")).to_contain_text("Already sent: ₹12.50 to Veer Live on")
+    expect(page.locator(".flash-list")).not_to_contain_text("Sent ₹12.50")
+    assert api_balance(web_wallet, me) == before - 1250
 
 
 def test_unknown_recipient_and_paying_yourself_are_refused(page, web_wallet):
     me = sign_up_in_browser(page, "Solo")
     page.goto(f"/send?id={uuid.uuid4()}&name=Ghost")
-    assert "can't receive money" in page.locator(".form-error").inner_text()
+    expect(page.locator(".form-error")).to_contain_text("can't receive money")
     page.goto("/send?id=not-a-uuid")
-    assert page.locator(".form-error").is_visible()
+    expect(page.locator(".form-error")).to_be_visible()
     with web_wallet.client() as client:
         token = client.post("/api/v1/user/signin", json={"username": me, "password": PASSWORD}).json()["token"]
     from rest_framework_simplejwt.backends import TokenBackend
 
     my_id = TokenBackend("HS256").decode(token, verify=False)["userId"]
     page.goto(f"/send?id={my_id}&name=Me")
-    assert "yourself" in page.locator(".form-error").inner_text()
-    assert page.get_by_label("Amount (₹)").count() == 0
+    expect(page.locator(".form-error")).to_contain_text("yourself")
+    expect(page.get_by_label("Amount (₹)")).to_have_count(0)
 
 
 def test_double_clicking_send_pays_once(page, web_wallet):
     recipient = make_recipient(web_wallet, "Dina")
     me = sign_up_in_browser(page, "Eshan")
     before = api_balance(web_wallet, me)
-    page.goto(f"/send?id={recipient['userId']}")
-    page.get_by_label("Amount (₹)").fill("0.50")
-    page.get_by_role("button", name="Send").click()
+    review_payment(page, recipient["userId"], "0.50")
     page.locator("#confirm-text").wait_for()
     # Replay the confirm form twice behind the page's back: the server must pay once.
     form = page.locator("#send-form")
@@ -256,11 +295,42 @@ def test_csrf_is_enforced(page, web_wallet):
     assert api_balance(web_wallet, me) == before
 
 
-def test_phone_sized_screen(browser, web_wallet):
-    context = browser.new_context(base_url=web_wallet.base_url, viewport={"width": 390, "height": 844}, is_mobile=True)
+LONG_FIRST, LONG_LAST = "Venkatanarasimharajuvaripeta", "Chinnappareddigaripallevenkatasubbamma" + "x" * 12
+
+
+def assert_no_sideways_scroll(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_names_never_widen_a_page(browser, web_wallet, width):
+    """A name may be one 50-letter word: the dashboard (search results, history), the send
+    and confirmation steps and the greeting wrap or shorten it instead of scrolling sideways."""
+    assert len(LONG_LAST) == 50
+    recipient = web_wallet.signup(LONG_FIRST)
+    with web_wallet.client(recipient["token"]) as client:
+        client.put("/api/v1/user", json={"lastName": LONG_LAST})
+    context = browser.new_context(
+        base_url=web_wallet.base_url, viewport={"width": width, "height": 844}, is_mobile=width < 500
+    )
     page = context.new_page()
-    sign_up_in_browser(page, "Mobi")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
-    screenshot(page, "dashboard-phone")
+    problems = watch_console(page)
+    sign_up_in_browser(page, LONG_FIRST, LONG_LAST)
+    assert_no_sideways_scroll(page, width)
+    page.get_by_label("Search people by name").fill(LONG_FIRST[:12])
+    expect(page.locator(f"#people li:has(a[href*='{recipient['userId']}'])")).to_contain_text(LONG_LAST)
+    assert_no_sideways_scroll(page, width)
+    page.goto(f"/send?id={recipient['userId']}")
+    assert_no_sideways_scroll(page, width)
+    page.get_by_label("Amount (₹)").fill("1.00")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#confirm-text")).to_contain_text(LONG_LAST)
+    assert_no_sideways_scroll(page, width)
+    page.get_by_role("button", name="Confirm and send").click()
+    page.wait_for_url("**/dashboard")
+    expect(page.locator("#history li").first).to_contain_text(LONG_LAST)
+    assert_no_sideways_scroll(page, width)
+    if width < 500:
+        screenshot(page, "dashboard-phone")
     context.close()
+    assert problems == []
