@@ -53,32 +53,32 @@ class LiveWallet:
 
     def start(self) -> None:
         port = self.base_url.rsplit(":", 1)[1]
-        log = open(self.workdir / "server.log", "a")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "paytm_site.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--threads",
-                str(THREADS),
-                "--worker-class",
-                "gthread",
-                "--graceful-timeout",
-                "5",
-                "--timeout",
-                "60",
-            ],
-            cwd=PROJECT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so kill() reaches every worker
-        )
+        with open(self.workdir / "server.log", "a") as log:  # the server keeps its own copy
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "paytm_site.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(WORKERS),
+                    "--threads",
+                    str(THREADS),
+                    "--worker-class",
+                    "gthread",
+                    "--graceful-timeout",
+                    "5",
+                    "--timeout",
+                    "60",
+                ],
+                cwd=PROJECT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so kill() reaches every worker
+            )
         wait_until_healthy(self.base_url, self.process)
 
     def kill(self) -> None:

@@ -6,6 +6,7 @@ Afterwards: every transfer a client saw acknowledged is in the ledger, `verify_l
 is clean, and retrying each request whose outcome the client never learned, with its
 Idempotency-Key, moves its money exactly once."""
 
+import contextlib
 import glob
 import os
 import random
@@ -59,6 +60,22 @@ class Storm:
         self.stopping.set()
         for worker in self.workers:
             worker.join(timeout=CLIENT_TIMEOUT * 2)
+
+    def acknowledged(self, since: int = 0) -> int:
+        with self.lock:
+            return sum(1 for a in self.attempts[since:] if a.status == 200)
+
+    def answered(self, status: int, since: int = 0) -> int:
+        with self.lock:
+            return sum(1 for a in self.attempts[since:] if a.status == status)
+
+    def wait_until(self, condition, what: str, timeout: float = 60) -> None:
+        """Poll `condition()` until it holds; fail with `what` if it never does."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"the storm never reached: {what}")
+            time.sleep(0.05)
 
     def run(self):
         rng = random.Random()
@@ -136,9 +153,9 @@ def test_kill_9_in_the_middle_of_a_transfer_storm(tmp_path):
     with serve_wallet("postgres", tmp_path) as server:
         people = [server.signup(f"Crash{i}") for i in range(8)]
         with Storm(server, people) as storm:
-            time.sleep(3)
+            storm.wait_until(lambda: storm.acknowledged() >= 20, "20 acknowledged transfers before the kill")
             server.kill()
-            time.sleep(1)
+            storm.wait_until(lambda: any(a.error for a in list(storm.attempts)), "a request cut off by the kill")
         before_restart = list(storm.attempts)
         server.start()
 
@@ -202,10 +219,8 @@ def private_postgres():
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             server.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -213,14 +228,14 @@ def test_database_stopped_in_the_middle_of_a_storm(private_postgres, tmp_path):
     with serve_wallet("postgres", tmp_path, database_url=private_postgres.url) as server:
         people = [server.signup(f"Outage{i}") for i in range(6)]
         with Storm(server, people) as storm:
-            time.sleep(2)
+            storm.wait_until(lambda: storm.acknowledged() >= 20, "20 acknowledged transfers before the outage")
             private_postgres.stop("immediate")
             outage_started = len(storm.attempts)
-            time.sleep(3)
+            storm.wait_until(lambda: storm.answered(503, since=outage_started) >= 5, "5 requests answered 503")
             private_postgres.start()
             wait_until_healthy(server.base_url, timeout=60)
             recovered_at = len(storm.attempts)
-            time.sleep(2)
+            storm.wait_until(lambda: storm.acknowledged(since=recovered_at) >= 5, "5 transfers after the restart")
         attempts = list(storm.attempts)
 
         during = attempts[outage_started:recovered_at]
