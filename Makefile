@@ -1,5 +1,5 @@
 # make run   : set up .venv, migrate, serve http://localhost:$(PORT) on SQLite
-# make test  : set up .venv, run the whole suite (SQLite, then PostgreSQL)
+# make test  : set up .venv, lint, run the whole suite (SQLite, then PostgreSQL)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +7,7 @@ PORT ?= 3000
 # The PostgreSQL the suite uses (pytest-django creates and drops its own test_* database).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve bench test test-sqlite test-postgres test-mongodb chaos setup migrate seed screenshots clean
+.PHONY: run serve bench test lint format test-sqlite test-postgres test-mongodb chaos setup migrate seed screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,18 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 test: setup
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+# ruff, configured in pyproject.toml: lint rules, then the formatting (`make format` applies it).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # In-process tests on SQLite, plus the live-server tests (races on PostgreSQL and SQLite,
 # browser, schemathesis, attacks).

@@ -21,7 +21,7 @@ _NUMERIC_STRING = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*$")
 
 def parse_rupees(value) -> int:
     """The amount in paise, or InvalidAmount: > 0, at most 2 decimals, at most the cap."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidAmount()
     if isinstance(value, str):
         if not _NUMERIC_STRING.match(value) or len(value) > 32:
@@ -41,10 +41,6 @@ def parse_rupees(value) -> int:
     if paise != paise.to_integral_value():
         raise InvalidAmount()  # more than two decimals
     return int(paise)
-
-
-def paise_to_rupees(paise: int) -> Decimal:
-    return Decimal(paise) / PAISE_PER_RUPEE
 
 
 def rupees_json(paise: int) -> float | int:

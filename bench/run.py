@@ -192,19 +192,20 @@ def main() -> int:
     psql_database(WALLET_DB, "VACUUM ANALYZE")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "--config",
-            "paytm_site/gunicorn.conf.py",
-            "paytm_site.wsgi:application",
-        ],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "server.log", "w"),
-        start_new_session=True,  # its own process group: how its CPU time is found in /proc
-    )
+    with open(workdir / "server.log", "w") as server_log:  # the server keeps its own copy of the handle
+        server = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "--config",
+                "paytm_site/gunicorn.conf.py",
+                "paytm_site.wsgi:application",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=server_log,
+            start_new_session=True,  # its own process group: how its CPU time is found in /proc
+        )
     base_url = f"http://127.0.0.1:{port}"
     results = {}
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from paytm_site import mongodb
 from paytm_site.database import database_from_url
-from paytm_site.mongodb import is_mongodb_url
 from paytm_site.env import env_bool, env_int, env_list, env_str, local_secret
+from paytm_site.mongodb import is_mongodb_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_SECRETS_FILE = Path(env_str("LOCAL_SECRETS_FILE", str(BASE_DIR / "var" / "local-secrets.json")))
@@ -19,7 +19,6 @@ SECRET_KEY = local_secret("SECRET_KEY", LOCAL_SECRETS_FILE)
 JWT_SECRET = local_secret("JWT_SECRET", LOCAL_SECRETS_FILE)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-PORT = env_int("PORT", 3000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

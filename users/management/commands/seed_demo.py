@@ -5,47 +5,10 @@ from django.core.management.base import BaseCommand
 from accounts.exceptions import InsufficientBalance
 from accounts.services import transfer_create
 from users.models import User
+from users.names import FIRST_NAMES, LAST_NAMES
 from users.services import user_signup
 
-FIRST_NAMES = [
-    "Aarav",
-    "Aditi",
-    "Akash",
-    "Ananya",
-    "Arjun",
-    "Diya",
-    "Ishaan",
-    "Kavya",
-    "Meera",
-    "Neha",
-    "Nikhil",
-    "Pooja",
-    "Priya",
-    "Rahul",
-    "Riya",
-    "Rohan",
-    "Saanvi",
-    "Sahil",
-    "Shreya",
-    "Tanvi",
-    "Varun",
-    "Vikram",
-    "Zara",
-    "Kabir",
-    "Anika",
-    "Dev",
-    "Ira",
-    "Manav",
-    "Nisha",
-    "Om",
-    "Pari",
-    "Reyansh",
-    "Sara",
-    "Tara",
-    "Yash",
-    "Aisha",
-]
-LAST_NAMES = ["Sharma", "Verma", "Patel", "Iyer", "Nair", "Reddy", "Gupta", "Mehta", "Das", "Khan", "Singh", "Bose"]
+DEMO_LAST_NAMES = LAST_NAMES[:12]
 DEMO_PASSWORD = "demo-wallet-2024"
 DEMO_DOMAIN = "demo.example.com"
 
@@ -62,7 +25,7 @@ class Command(BaseCommand):
         people = []
         for index in range(count):
             first = FIRST_NAMES[index % len(FIRST_NAMES)]
-            last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
+            last = DEMO_LAST_NAMES[rng.randrange(len(DEMO_LAST_NAMES))]
             email = f"{first.lower()}.{last.lower()}{index}@{DEMO_DOMAIN}"
             person = User.objects.filter(email=email).first()
             if person is None:
