@@ -4,6 +4,7 @@ from django.db.backends.signals import connection_created
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    verbose_name = "Money"
 
     def ready(self):
         from accounts.stores import on_connection_created

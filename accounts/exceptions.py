@@ -68,3 +68,78 @@ def register_refusal(error: type[ServiceError]) -> type[ServiceError]:
     """Make `error` a possible refusal of a unit of work (decorator for later kinds)."""
     REFUSALS[error.default_code] = error
     return error
+
+
+# -- operators' actions (accounts/operations.py) ----------------------------------------------
+
+
+class OperationError(ServiceError):
+    status_code = 400
+
+
+class OperationForbidden(OperationError):
+    status_code = 403
+    default_detail = "You do not have permission to do this"
+    default_code = "forbidden"
+
+
+class ReasonRequired(OperationError):
+    default_detail = "Give a reason (1 to 200 characters): it goes into the audit log"
+    default_code = "reason_required"
+    field = "reason"
+
+
+class WalletStateUnchanged(OperationError):
+    status_code = 409
+    default_detail = "The wallet is already in that state"
+    default_code = "wallet_state_unchanged"
+
+
+class PersonStateUnchanged(OperationError):
+    status_code = 409
+    default_detail = "The person is already in that state"
+    default_code = "person_state_unchanged"
+
+
+@register_refusal
+class AlreadyReversed(OperationError):
+    status_code = 409
+    default_detail = "This transfer has already been reversed"
+    default_code = "already_reversed"
+
+
+@register_refusal
+class NotReversible(OperationError):
+    default_detail = "Only a payment between people (a transfer or a paid request) can be reversed"
+    default_code = "not_reversible"
+
+
+class ReversalExceedsBalance(OperationError):
+    default_detail = "The recipient holds less than the amount, so nothing was reversed"
+    default_code = "reversal_exceeds_balance"
+
+
+@register_refusal
+class ProposalNotOpen(OperationError):
+    status_code = 409
+    default_detail = "This adjustment has already been decided"
+    default_code = "proposal_not_open"
+
+
+@register_refusal
+class ProposalExpired(OperationError):
+    status_code = 409
+    default_detail = "This proposal is more than 7 days old and can no longer be approved; propose it again"
+    default_code = "proposal_expired"
+
+
+class OwnProposal(OperationError):
+    status_code = 403
+    default_detail = "A different operator must approve or reject your proposal (four eyes)"
+    default_code = "own_proposal"
+
+
+class AdjustmentOverdraft(OperationError):
+    default_detail = "Refused: this debit would make the wallet's balance negative"
+    default_code = "adjustment_overdraft"
+    field = "amount"

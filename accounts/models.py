@@ -9,8 +9,11 @@ Invariants (checked by `manage.py verify_ledger`, enforced here where a database
 - user accounts never go negative; only the system accounts can: issuance, which funds
   every starting balance, and adjustment, the other side of operators' corrections;
 - a transfer of kind `reversal` names the transfer it reverses, and no transfer is
-  reversed twice (a unique link).
-All amounts are integer paise.
+  reversed twice (a unique link);
+- a transfer of kind `adjustment` exists only for an approved `AdjustmentProposal` (which
+  links to it, at most once), proposed and approved by two different operators.
+Every operator action is recorded in the append-only `AuditEntry`, in the same unit of
+work as the action. All amounts are integer paise.
 """
 
 import uuid
@@ -39,6 +42,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "wallet"  # and the system accounts (issuance, adjustment), filtered by kind
+        permissions = [("freeze_account", "Can freeze and unfreeze wallets")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="user") | Q(balance__gte=0), name="account_user_balance_not_negative"
@@ -86,6 +91,7 @@ class Transfer(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        permissions = [("reverse_transfer", "Can reverse transfers")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
             models.CheckConstraint(condition=~Q(sender=F("recipient")), name="transfer_not_to_self"),
@@ -140,3 +146,104 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"Idempotency-Key {self.key!r} of user #{self.user_id}"
+
+
+class AdjustmentProposal(models.Model):
+    """A correction of a wallet's balance, against the system adjustment account, with four
+    eyes: one operator proposes, a different one approves (which posts it, once) or rejects.
+    Older than ADJUSTMENT_PROPOSAL_DAYS, a proposal can no longer be approved."""
+
+    class Direction(models.TextChoices):
+        CREDIT = "credit", "Credit (add to the wallet)"
+        DEBIT = "debit", "Debit (take from the wallet)"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for approval"
+        APPROVED = "approved", "Approved and posted"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="adjustment_proposals")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    amount = models.BigIntegerField(help_text="Paise, always positive.")
+    reason = models.CharField(max_length=NOTE_MAX_LENGTH)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustment_proposal"
+    )
+
+    class Meta:
+        permissions = [
+            ("propose_adjustment", "Can propose balance adjustments"),
+            ("approve_adjustment", "Can approve or reject balance adjustments"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="adjustment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="approved", transfer__isnull=False)
+                | ~Q(status="approved") & Q(transfer__isnull=True),
+                name="adjustment_posted_only_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")), name="adjustment_four_eyes"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display().split(' ')[0]} adjustment {str(self.public_id)[:8]}"
+
+
+class AuditEntry(models.Model):
+    """What an operator did, to what, why, and what it changed: append-only. Written in the
+    unit of work of the action itself, so an action and its record commit together."""
+
+    class Action(models.TextChoices):
+        FREEZE = "freeze", "Froze a wallet"
+        UNFREEZE = "unfreeze", "Unfroze a wallet"
+        REVERSE = "reverse", "Reversed a transfer"
+        PROPOSE_ADJUSTMENT = "propose_adjustment", "Proposed an adjustment"
+        APPROVE_ADJUSTMENT = "approve_adjustment", "Approved an adjustment"
+        REJECT_ADJUSTMENT = "reject_adjustment", "Rejected an adjustment"
+        DEACTIVATE = "deactivate", "Deactivated a person"
+        REACTIVATE = "reactivate", "Reactivated a person"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_type = models.CharField(max_length=32, help_text="wallet, transfer, adjustment or person")
+    target_id = models.CharField(max_length=64, help_text="The target's public id (its owner's, for a wallet).")
+    reason = models.CharField(max_length=NOTE_MAX_LENGTH)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.target_type} {self.target_id[:8]})"
+
+
+class LedgerCheck(models.Model):
+    """The outcome of one `verify_ledger` run (the command, or the operators' overview)."""
+
+    ran_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ran_by = models.CharField(max_length=254, help_text="An operator's email, or the command.")
+    ok = models.BooleanField()
+    accounts = models.BigIntegerField(default=0)
+    transfers = models.BigIntegerField(default=0)
+    breaches = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"Ledger check {self.ran_at:%Y-%m-%d %H:%M}: {'OK' if self.ok else 'BREACHED'}"

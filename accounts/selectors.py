@@ -1,7 +1,15 @@
 """Reads of wallets: balance and history. Nothing here writes."""
 
-from accounts.models import LedgerEntry
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from accounts.models import Account, AdjustmentProposal, LedgerCheck, LedgerEntry, Transfer
 from accounts.stores import ledger_store
+from paytm_site.clock import INDIA, in_india
 from paytm_site.pagination import Page, decode_cursor, keyset_page
 
 HISTORY_DEFAULT_LIMIT = 20
@@ -11,6 +19,10 @@ HISTORY_MAX_LIMIT = 100
 def balance_get(*, user) -> int:
     """The user's balance in paise; 0 for someone without a wallet (operators)."""
     return ledger_store().balance(user_pk=user.pk)
+
+
+def wallet_is_frozen(*, user) -> bool:
+    return Account.objects.filter(user=user, frozen=True).exists()
 
 
 def wallet_id_for(*, public_id) -> object | None:
@@ -31,3 +43,62 @@ def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_D
     if cursor:
         entries = entries.filter(pk__lt=decode_cursor(cursor, LedgerEntry))
     return keyset_page(list(entries[: limit + 1]), limit=limit)
+
+
+# -- the operators' overview -------------------------------------------------------------------
+
+PERSON_TO_PERSON_KINDS = (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
+CHART_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DailyVolume:
+    day: date
+    payments: int
+    volume: int  # paise
+
+
+@dataclass(frozen=True)
+class Overview:
+    money_in_wallets: int  # paise, the sum of every person's balance
+    money_issued: int  # paise, every starting grant ever made
+    adjustments_net: int  # paise added to wallets (negative: taken) by approved adjustments
+    wallets: int
+    frozen_wallets: int
+    today: DailyVolume
+    last_7_days: DailyVolume  # day: the first of the seven
+    daily: list[DailyVolume]  # the last CHART_DAYS days, oldest first, quiet days included
+    proposals_waiting: int
+    latest_check: LedgerCheck | None
+
+
+def operations_overview(*, now: datetime | None = None) -> Overview:
+    """Payments are person to person (transfers and paid requests); days are India's."""
+    today = in_india(now or timezone.now()).date()
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    since = datetime.combine(first_day, time.min, tzinfo=INDIA)
+    per_day = {
+        row["day"]: DailyVolume(day=row["day"], payments=row["payments"], volume=row["volume"])
+        for row in Transfer.objects.filter(kind__in=PERSON_TO_PERSON_KINDS, created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=INDIA))
+        .values("day")
+        .annotate(payments=Count("pk"), volume=Sum("amount"))
+    }
+    daily = [per_day.get(day, DailyVolume(day, 0, 0)) for day in (first_day + timedelta(n) for n in range(CHART_DAYS))]
+    week = daily[-7:]
+    balances = dict(Account.objects.exclude(kind=Account.Kind.USER).values_list("kind", "balance"))
+    wallets = Account.objects.filter(kind=Account.Kind.USER).aggregate(
+        count=Count("pk"), money=Coalesce(Sum("balance"), 0), frozen=Count("pk", filter=Q(frozen=True))
+    )
+    return Overview(
+        money_in_wallets=wallets["money"],
+        money_issued=-balances.get(Account.Kind.ISSUANCE, 0),
+        adjustments_net=-balances.get(Account.Kind.ADJUSTMENT, 0),
+        wallets=wallets["count"],
+        frozen_wallets=wallets["frozen"],
+        today=daily[-1],
+        last_7_days=DailyVolume(week[0].day, sum(d.payments for d in week), sum(d.volume for d in week)),
+        daily=daily,
+        proposals_waiting=AdjustmentProposal.objects.filter(status=AdjustmentProposal.Status.PROPOSED).count(),
+        latest_check=LedgerCheck.objects.order_by("-ran_at").first(),
+    )

@@ -1,5 +1,7 @@
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 
+from paytm_site.clock import INDIA
 from paytm_site.errors import DatabaseUnavailable, is_database_unreachable
 
 
@@ -26,3 +28,17 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = "5"
         return response
+
+
+class IndiaTimeForPeopleMiddleware:
+    """Pages and the operators' console show times in India time; the API keeps UTC, which
+    its clients (written for the original app) expect."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            return self.get_response(request)
+        with timezone.override(INDIA):
+            return self.get_response(request)

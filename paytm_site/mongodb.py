@@ -4,15 +4,16 @@ generated for MongoDB (mongo_migrations/). SQLite and PostgreSQL never see any o
 
 from urllib.parse import urlsplit
 
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig
+
+from paytm_site.apps import OperationsAdminConfig
 
 OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 DEFAULT_DATABASE_NAME = "wallet"
 
 CONTRIB_APP_CONFIGS = {
-    "django.contrib.admin": "paytm_site.mongodb.MongoAdminConfig",
+    "paytm_site.apps.OperationsAdminConfig": "paytm_site.mongodb.MongoAdminConfig",
     "django.contrib.auth": "paytm_site.mongodb.MongoAuthConfig",
     "django.contrib.contenttypes": "paytm_site.mongodb.MongoContentTypesConfig",
 }
@@ -25,7 +26,7 @@ MIGRATION_MODULES = {
 }
 
 
-class MongoAdminConfig(AdminConfig):
+class MongoAdminConfig(OperationsAdminConfig):
     default_auto_field = OBJECT_ID_AUTO_FIELD
 
 

@@ -21,7 +21,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "paytm_site.apps.OperationsAdminConfig",  # the admin as the operations console
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "paytm_site.middleware.DatabaseUnavailableMiddleware",
+    "paytm_site.middleware.IndiaTimeForPeopleMiddleware",
 ]
 
 ROOT_URLCONF = "paytm_site.urls"
@@ -54,7 +55,7 @@ WSGI_APPLICATION = "paytm_site.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "paytm_site" / "templates"],  # the console's admin templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -104,12 +105,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/signin"
 
 LANGUAGE_CODE = "en-us"
+# The database and the API keep UTC; pages and the console show India time (paytm_site/clock.py).
 TIME_ZONE = "UTC"
+FORMAT_MODULE_PATH = ["paytm_site.formats"]
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "paytm_site" / "static"]  # the console's stylesheet
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed but not hashed: pages work whether or not collectstatic has run.

@@ -1,8 +1,40 @@
-from django.contrib import admin
+"""People in the console: found by email, name or `_id`; one page each with their profile,
+wallet status, balance, full statement with running balance, adjustments and what operators
+did about them, and the actions an operator may take (each needs a reason and is audited).
+
+People are never deleted (their ledger refers to them) and a wallet holder's profile is not
+edited here. Operators (staff without a wallet) are managed with Django's usual form, by
+superusers: that is where roles (groups) are given."""
+
+import uuid
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
+from accounts.exceptions import InvalidAmount
+from accounts.models import AdjustmentProposal, AuditEntry, LedgerEntry
+from accounts.money import format_inr, parse_rupees
+from accounts.operations import (
+    CAN_DEACTIVATE,
+    CAN_DECIDE,
+    CAN_FREEZE,
+    CAN_PROPOSE,
+    adjustment_propose,
+    clean_reason,
+    person_set_active,
+    proposal_is_expired,
+    wallet_set_frozen,
+)
+from paytm_site.console import console_page, object_or_404, run_action
+from paytm_site.errors import ServiceError
 from users.models import User
+
+STATEMENT_PAGE = 25
 
 
 class OperatorUserCreationForm(UserCreationForm):
@@ -17,18 +49,27 @@ class OperatorUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+def wallet_status(person: User) -> str:
+    if not person.is_active:
+        return "deactivated"
+    wallet = getattr(person, "account", None)
+    if wallet is None:
+        return "operator" if person.is_staff else "no wallet"
+    return "frozen" if wallet.frozen else "active"
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Operators find people by email or name and may deactivate them. People are never
-    deleted: their ledger history refers to them. Wallets are created by sign-up only."""
-
     form = OperatorUserChangeForm
     add_form = OperatorUserCreationForm
-    ordering = ("email",)
-    list_display = ("email", "first_name", "last_name", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "date_joined")
+    ordering = ("-date_joined",)
+    list_display = ("name", "email", "status", "balance", "date_joined")
+    list_display_links = ("name",)
+    list_filter = ("is_active", "account__frozen", "is_staff", "date_joined")
     search_fields = ("email", "first_name", "last_name")
+    list_select_related = ("account",)
     readonly_fields = ("public_id", "date_joined", "last_login")
+    actions = ["freeze_wallets", "unfreeze_wallets"]
     fieldsets = (
         (None, {"fields": ("public_id", "email", "password")}),
         ("Name", {"fields": ("first_name", "last_name")}),
@@ -39,5 +80,212 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),
     )
 
+    # -- the list ----------------------------------------------------------------------------
+
+    @admin.display(description="Name", ordering="first_name")
+    def name(self, person):
+        return person.full_name
+
+    @admin.display(description="Status")
+    def status(self, person):
+        return wallet_status(person)
+
+    @admin.display(description="Balance", ordering="account__balance")
+    def balance(self, person):
+        wallet = getattr(person, "account", None)
+        return "—" if wallet is None else format_inr(wallet.balance)
+
+    def get_search_results(self, request, queryset, search_term):
+        """An `_id` finds its person exactly (a UUID is stored as 32 hex digits on SQLite)."""
+        try:
+            return queryset.filter(public_id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        """A wallet holder's profile is theirs: nobody edits it here. `is_active` changes only
+        through the audited deactivate and reactivate actions."""
+        if obj is None:
+            return self.readonly_fields
+        if not request.user.is_superuser or hasattr(obj, "account"):
+            return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+        return (*self.readonly_fields, "is_active")
+
+    # -- bulk freezing, with a reason ---------------------------------------------------------
+
+    def has_freeze_permission(self, request):
+        return request.user.has_perm(CAN_FREEZE)
+
+    @admin.action(description="Freeze the wallets of the selected people", permissions=["freeze"])
+    def freeze_wallets(self, request, queryset):
+        return self._set_frozen_with_reason(request, queryset, frozen=True)
+
+    @admin.action(description="Unfreeze the wallets of the selected people", permissions=["freeze"])
+    def unfreeze_wallets(self, request, queryset):
+        return self._set_frozen_with_reason(request, queryset, frozen=False)
+
+    def _set_frozen_with_reason(self, request, queryset, *, frozen: bool):
+        verb = "Freeze" if frozen else "Unfreeze"
+        error = None
+        if "reason" in request.POST:
+            try:
+                reason = clean_reason(request.POST["reason"])
+            except ServiceError as refused:
+                error = refused.page_message
+            else:
+                done = 0
+                for person in queryset:
+                    try:
+                        wallet_set_frozen(operator=request.user, person=person, frozen=frozen, reason=reason)
+                        done += 1
+                    except ServiceError as refused:
+                        messages.warning(request, f"{person.full_name}: {refused.page_message}")
+                messages.success(request, f"{verb}: done for {done} wallet(s).")
+                return None  # back to the list
+        return TemplateResponse(
+            request,
+            "admin/operations/reason_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"{verb} wallets",
+                "verb": verb,
+                "people": queryset,
+                "action": request.POST.get("action"),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "error": error,
+            },
+        )
+
+    # -- one person's page ------------------------------------------------------------------------
+
+    def get_urls(self):
+        actions = [
+            ("freeze", self.freeze_view),
+            ("unfreeze", self.unfreeze_view),
+            ("deactivate", self.deactivate_view),
+            ("reactivate", self.reactivate_view),
+            ("propose-adjustment", self.propose_adjustment_view),
+        ]
+        return [
+            *(
+                path(
+                    f"<path:object_id>/{name}/",
+                    self.admin_site.admin_view(require_POST(view)),
+                    name=f"users_user_{name}",
+                )
+                for name, view in actions
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = self.get_object(request, object_id) if request.method == "GET" else None
+        if person is None or not hasattr(person, "account") or not self.has_view_permission(request, person):
+            return super().change_view(request, object_id, form_url, extra_context)
+        wallet = person.account
+        statement = Paginator(
+            LedgerEntry.objects.filter(account=wallet)
+            .select_related("transfer__sender__user", "transfer__recipient__user")
+            .order_by("-pk"),
+            STATEMENT_PAGE,
+        ).get_page(request.GET.get("page"))
+        proposals = AdjustmentProposal.objects.filter(account=wallet).select_related("proposed_by", "decided_by")
+        operator = request.user
+        return console_page(
+            self,
+            request,
+            "admin/users/user/person.html",
+            {
+                "title": person.full_name,
+                "person": person,
+                "wallet": wallet,
+                "status": wallet_status(person),
+                "statement": statement,
+                "proposals": [
+                    (proposal, proposal_is_expired(proposal)) for proposal in proposals.order_by("-proposed_at")
+                ],
+                "audit": AuditEntry.objects.filter(target_id=str(person.public_id)).select_related("actor")[:20],
+                "can_freeze": operator.has_perm(CAN_FREEZE),
+                "can_deactivate": operator.has_perm(CAN_DEACTIVATE) and operator.pk != person.pk,
+                "can_propose": operator.has_perm(CAN_PROPOSE),
+                "can_decide": operator.has_perm(CAN_DECIDE),
+                "directions": AdjustmentProposal.Direction.choices,
+            },
+        )
+
+    def _person(self, request, object_id) -> User:
+        return object_or_404(self, request, object_id)
+
+    def _back(self, person) -> str:
+        return reverse("admin:users_user_change", args=[person.pk])
+
+    def freeze_view(self, request, object_id):
+        person = self._person(request, object_id)
+        return run_action(
+            request,
+            lambda: wallet_set_frozen(
+                operator=request.user, person=person, frozen=True, reason=request.POST.get("reason")
+            ),
+            done=f"The wallet of {person.full_name} is frozen.",
+            back_to=self._back(person),
+        )
+
+    def unfreeze_view(self, request, object_id):
+        person = self._person(request, object_id)
+        return run_action(
+            request,
+            lambda: wallet_set_frozen(
+                operator=request.user, person=person, frozen=False, reason=request.POST.get("reason")
+            ),
+            done=f"The wallet of {person.full_name} is no longer frozen.",
+            back_to=self._back(person),
+        )
+
+    def deactivate_view(self, request, object_id):
+        person = self._person(request, object_id)
+        return run_action(
+            request,
+            lambda: person_set_active(
+                operator=request.user, person=person, active=False, reason=request.POST.get("reason")
+            ),
+            done=f"{person.full_name} is deactivated: their tokens and sign-in no longer work.",
+            back_to=self._back(person),
+        )
+
+    def reactivate_view(self, request, object_id):
+        person = self._person(request, object_id)
+        return run_action(
+            request,
+            lambda: person_set_active(
+                operator=request.user, person=person, active=True, reason=request.POST.get("reason")
+            ),
+            done=f"{person.full_name} is active again.",
+            back_to=self._back(person),
+        )
+
+    def propose_adjustment_view(self, request, object_id):
+        person = self._person(request, object_id)
+
+        def propose():
+            try:
+                amount = parse_rupees(request.POST.get("amount", ""))
+            except InvalidAmount:
+                raise InvalidAmount("Enter an amount from ₹0.01 to ₹10,00,000 with at most two decimals") from None
+            adjustment_propose(
+                operator=request.user,
+                person=person,
+                direction=request.POST.get("direction", ""),
+                amount=amount,
+                reason=request.POST.get("reason"),
+            )
+
+        return run_action(
+            request,
+            propose,
+            done="Adjustment proposed: another operator with the Approver role must approve it.",
+            back_to=self._back(person),
+        )

@@ -55,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
     class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        permissions = [("deactivate_user", "Can deactivate and reactivate people")]
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
         ]

@@ -9,7 +9,7 @@ once, and the one balance after that nothing follows is the account's balance.""
 
 from collections import Counter, defaultdict
 
-from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
+from accounts.models import Account, AdjustmentProposal, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.movements import RULES
 from accounts.stores.base import SHOW_AT_MOST, LedgerReport
 
@@ -79,6 +79,7 @@ def mongo_ledger_verify(database) -> LedgerReport:
     )
     report.breach("transfer between accounts its kind does not allow (transfer)", wrong_kind)
     report.breach("reversal that does not mirror its original (reversal)", _broken_reversals(by_transfer))
+    _check_adjustments(report, database[AdjustmentProposal._meta.db_table], by_transfer)
     reversed_counts = Counter(t.get("reverses_id") for t in by_transfer.values() if t.get("reverses_id") is not None)
     report.breach(
         "transfer reversed more than once (transfer, reversals)",
@@ -97,6 +98,34 @@ def mongo_ledger_verify(database) -> LedgerReport:
         "balance_after values that do not chain from 0 to the balance (account)", _broken_chains(entries, by_id)
     )
     return report
+
+
+def _check_adjustments(report: LedgerReport, proposals, by_transfer: dict) -> None:
+    approved = {}
+    mismatched, own = [], []
+    for proposal in proposals.find({}):
+        if proposal.get("decided_by_id") is not None and proposal["decided_by_id"] == proposal["proposed_by_id"]:
+            own.append(str(proposal["public_id"]))
+        if proposal["status"] != AdjustmentProposal.Status.APPROVED:
+            continue
+        approved[proposal.get("transfer_id")] = proposal
+        transfer = by_transfer.get(proposal.get("transfer_id"))
+        side = "recipient_id" if proposal["direction"] == AdjustmentProposal.Direction.CREDIT else "sender_id"
+        if (
+            transfer is None
+            or transfer["kind"] != Transfer.Kind.ADJUSTMENT
+            or transfer["amount"] != proposal["amount"]
+            or transfer[side] != proposal["account_id"]
+        ):
+            mismatched.append(str(proposal["public_id"]))
+    orphans = [
+        str(t["public_id"])
+        for pk, t in by_transfer.items()
+        if t["kind"] == Transfer.Kind.ADJUSTMENT and pk not in approved
+    ]
+    report.breach("adjustment without an approved proposal (transfer)", orphans)
+    report.breach("approved adjustment whose transfer does not match it (proposal)", mismatched)
+    report.breach("adjustment decided by the operator who proposed it (proposal)", own)
 
 
 def _broken_reversals(by_transfer: dict) -> list:

@@ -36,6 +36,20 @@ RULES: dict[str, tuple[str, dict]] = {
         },
     ),
     "entry_amount_not_zero": ("accounts_ledgerentry", {"amount": {"$ne": 0}}),
+    "adjustment_amount_positive": ("accounts_adjustmentproposal", {"amount": {"$gt": 0}}),
+    "adjustment_posted_only_when_approved": (
+        "accounts_adjustmentproposal",
+        {
+            "$or": [
+                {"status": "approved", "transfer_id": {"$ne": None}},
+                {"status": {"$ne": "approved"}, "transfer_id": None},
+            ]
+        },
+    ),
+    "adjustment_four_eyes": (
+        "accounts_adjustmentproposal",
+        {"$or": [{"decided_by_id": None}, {"$expr": {"$ne": ["$decided_by_id", "$proposed_by_id"]}}]},
+    ),
     "user_email_lowercase": ("users_user", {"$expr": {"$eq": ["$email", {"$toLower": "$email"}]}}),
     "idempotency_one_outcome": (
         "accounts_idempotencyrecord",

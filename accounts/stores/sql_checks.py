@@ -6,7 +6,7 @@ once and tests can assert on it after every money operation."""
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
+from accounts.models import Account, AdjustmentProposal, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.movements import RULES
 from accounts.stores.base import SHOW_AT_MOST, LedgerReport
 
@@ -82,6 +82,27 @@ def sql_ledger_verify() -> LedgerReport:
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
         .values_list("reverses__public_id", "n"),
+    )
+    approved = AdjustmentProposal.Status.APPROVED
+    report.breach(
+        "adjustment without an approved proposal (transfer)",
+        Transfer.objects.filter(kind=Transfer.Kind.ADJUSTMENT)
+        .exclude(adjustment_proposal__status=approved)
+        .values_list("public_id", flat=True),
+    )
+    matches_its_transfer = Q(transfer__kind=Transfer.Kind.ADJUSTMENT, transfer__amount=F("amount")) & (
+        Q(direction=AdjustmentProposal.Direction.CREDIT, transfer__recipient=F("account"))
+        | Q(direction=AdjustmentProposal.Direction.DEBIT, transfer__sender=F("account"))
+    )
+    report.breach(
+        "approved adjustment whose transfer does not match it (proposal)",
+        AdjustmentProposal.objects.filter(status=approved)
+        .exclude(matches_its_transfer)
+        .values_list("public_id", flat=True),
+    )
+    report.breach(
+        "adjustment decided by the operator who proposed it (proposal)",
+        AdjustmentProposal.objects.filter(decided_by=F("proposed_by")).values_list("public_id", flat=True),
     )
     report.breach(
         "idempotency record pointing at another user's transfer (record)",

@@ -366,6 +366,7 @@ class TestVerifyLedgerOnMongoDB:
             send(store, amount=amount, sender=sender, recipient=recipient)
         original = send(store, amount=20, sender=b, recipient=a)
         ledger.post(Movement("reversal", a, b, 20, note="sent by mistake", reverses=original.transfer.pk), store=store)
+        TestCollectionValidators.approve_an_adjustment(None, store, wallet=c)
         mock = mongomock.MongoClient().wallet
         for name, collection in database.collections.items():
             if collection.documents:
@@ -381,7 +382,7 @@ class TestVerifyLedgerOnMongoDB:
         mock, _ = ledger_on_mongomock
         report = self.verify(mock)
         assert report.ok, report.breaches
-        assert (report.accounts, report.transfers, report.entries) == (4, 9, 18)
+        assert (report.accounts, report.transfers, report.entries) == (5, 10, 20)
 
     def test_edited_balance_is_reported(self, ledger_on_mongomock):
         mock, (a, _, _) = ledger_on_mongomock
@@ -420,6 +421,24 @@ class TestVerifyLedgerOnMongoDB:
         mock[TRANSFERS].update_one({"kind": "transfer", "sender_id": a}, {"$set": {"kind": "grant"}})
         assert any("its kind does not allow" in line for line in self.verify(mock).breaches)
 
+    def test_an_adjustment_approved_by_its_proposer_is_reported(self, ledger_on_mongomock):
+        mock, _ = ledger_on_mongomock
+        proposal = mock["accounts_adjustmentproposal"].find_one({})
+        mock["accounts_adjustmentproposal"].update_one(
+            {"_id": proposal["_id"]}, {"$set": {"decided_by_id": proposal["proposed_by_id"]}}
+        )
+        assert any("decided by the operator who proposed it" in line for line in self.verify(mock).breaches)
+
+    def test_an_adjustment_without_an_approved_proposal_is_reported(self, ledger_on_mongomock):
+        mock, _ = ledger_on_mongomock
+        mock["accounts_adjustmentproposal"].update_one({}, {"$set": {"status": "rejected"}})
+        assert any("adjustment without an approved proposal" in line for line in self.verify(mock).breaches)
+
+    def test_an_approved_adjustment_that_does_not_match_its_transfer_is_reported(self, ledger_on_mongomock):
+        mock, _ = ledger_on_mongomock
+        mock["accounts_adjustmentproposal"].update_one({}, {"$inc": {"amount": 1}})
+        assert any("does not match it" in line for line in self.verify(mock).breaches)
+
 
 class TestCollectionValidators:
     """MongoDB's own guard of the invariants (accounts/stores/mongo_validators.py), tested
@@ -428,7 +447,7 @@ class TestCollectionValidators:
     @pytest.fixture
     def written(self, store, database):
         """Every kind of document the store writes: sign-ups, bulk sign-ups, transfers, a
-        refusal and a success remembered under keys, a reversal."""
+        refusal and a success remembered under keys, a reversal, an approved adjustment."""
         database[ACCOUNTS].documents.clear()
         people = [User(email=f"v{n}@example.com", first_name="V", last_name=str(n), password="x") for n in range(2)]
         for person in people:
@@ -438,10 +457,34 @@ class TestCollectionValidators:
         )
         a, b = (next(d["_id"] for d in database[ACCOUNTS].documents.values() if d["user_id"] == p.pk) for p in people)
         original = send(store, amount=300, sender=a, recipient=b, key="ok")
+        emptied = User(email="empty@example.com", first_name="E", last_name="Mpty", password="x")
+        sign_up(store, emptied, 100)
+        emptied_wallet = next(d["_id"] for d in database[ACCOUNTS].documents.values() if d["user_id"] == emptied.pk)
+        send(store, amount=100, sender=emptied_wallet, recipient=a)  # a wallet at exactly ₹0.00 is valid
         with pytest.raises(InsufficientBalance):
             send(store, amount=5_000, sender=a, recipient=b, key="too-much")
         ledger.post(Movement("reversal", b, a, 300, note="by mistake", reverses=original.transfer.pk), store=store)
+        self.approve_an_adjustment(store, wallet=a)
         return database
+
+    def approve_an_adjustment(self, store, *, wallet):
+        """A proposal and its approval, as accounts.operations writes them."""
+        from types import SimpleNamespace
+
+        from accounts.models import AdjustmentProposal
+        from accounts.operations import ProposalSource
+
+        proposer, approver = SimpleNamespace(pk=ObjectId()), SimpleNamespace(pk=ObjectId())
+        proposal = AdjustmentProposal(account_id=wallet, direction="credit", amount=250, reason="goodwill")
+        proposal.proposed_by_id = proposer.pk
+        store.run(lambda unit: unit.insert(proposal))
+
+        def approve(unit):
+            adjustment = unit.system_account(Account.Kind.ADJUSTMENT)
+            movement = Movement("adjustment", adjustment, wallet, 250, note="goodwill")
+            return ledger.post_in(unit, movement, source=ProposalSource(proposal=proposal, operator=approver))
+
+        assert isinstance(store.run(approve), ledger.Posted)
 
     def mongomock_of(self, database):
         import mongomock

@@ -66,3 +66,85 @@ def test_broken_running_balance_is_reported(ledger, capsys):
     LedgerEntry.objects.filter(pk=entry.pk).update(balance_after=entry.balance_after + 1)
     code, output = run_verify(capsys)
     assert code == 1 and "running sum" in output.err
+
+
+@pytest.fixture
+def operations(ledger):
+    """A reversal and an approved adjustment, made by the operators' own services."""
+    from django.contrib.auth.models import Group
+
+    from accounts.operations import adjustment_approve, adjustment_propose, transfer_reverse
+    from users.models import User
+
+    asha, bilal = ledger
+    finance = User.objects.create_user("finance@example.com", "operator pass 123", is_staff=True)
+    approver = User.objects.create_user("approver@example.com", "operator pass 123", is_staff=True)
+    finance.groups.add(Group.objects.get(name="Finance"))
+    approver.groups.add(Group.objects.get(name="Approver"))
+    original = Transfer.objects.get(kind="transfer")
+    transfer_reverse(operator=User.objects.get(pk=finance.pk), transfer=original, reason="mistake")
+    proposal = adjustment_propose(
+        operator=User.objects.get(pk=finance.pk), person=asha, direction="credit", amount=500, reason="goodwill"
+    )
+    adjustment_approve(operator=User.objects.get(pk=approver.pk), proposal=proposal)
+    return original, Transfer.objects.get(kind="reversal"), proposal
+
+
+def test_reversals_and_adjustments_pass_the_check(operations, capsys):
+    call_command("verify_ledger")
+    assert "ledger OK" in capsys.readouterr().out
+
+
+def test_a_reversal_that_does_not_mirror_its_original_is_reported(operations, capsys):
+    _, reversal, _ = operations
+    other = Transfer.objects.filter(kind="grant").first()
+    Transfer.objects.filter(pk=reversal.pk).update(reverses=other)
+    code, output = run_verify(capsys)
+    assert code == 1 and "reversal that does not mirror its original" in output.err
+
+
+def test_an_adjustment_without_an_approved_proposal_is_reported(operations, capsys):
+    from accounts.models import AdjustmentProposal
+
+    _, _, proposal = operations
+    AdjustmentProposal.objects.filter(pk=proposal.pk).update(status="rejected", transfer=None)
+    code, output = run_verify(capsys)
+    assert code == 1 and "adjustment without an approved proposal" in output.err
+
+
+def test_an_approved_adjustment_that_does_not_match_its_transfer_is_reported(operations, capsys):
+    from accounts.models import AdjustmentProposal
+
+    _, _, proposal = operations
+    AdjustmentProposal.objects.filter(pk=proposal.pk).update(amount=501)
+    code, output = run_verify(capsys)
+    assert code == 1 and "approved adjustment whose transfer does not match it" in output.err
+
+
+def test_the_database_refuses_what_it_can_of_these_breaches(operations):
+    """A second reversal, an adjustment approved by its proposer: the constraints refuse them,
+    so verify_ledger's own checks for them are tested on MongoDB (which has no constraints)."""
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    from accounts.models import AdjustmentProposal
+
+    original, _, proposal = operations
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Transfer.objects.create(
+            kind="reversal", sender=original.recipient, recipient=original.sender, amount=1, reverses=original
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdjustmentProposal.objects.filter(pk=proposal.pk).update(decided_by=F("proposed_by"))
+
+
+def test_each_run_is_kept_for_the_overview(ledger, capsys):
+    from accounts.models import LedgerCheck
+
+    call_command("verify_ledger")
+    Account.objects.filter(kind="user").update(balance=1)
+    run_verify(capsys)
+    assert list(LedgerCheck.objects.order_by("ran_at").values_list("ok", "ran_by")) == [
+        (True, "manage.py verify_ledger"),
+        (False, "manage.py verify_ledger"),
+    ]

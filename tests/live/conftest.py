@@ -51,6 +51,20 @@ class LiveWallet:
         response.raise_for_status()
         return response.json()
 
+    def operator(self, *roles: str, superuser: bool = False) -> "OperatorSession":
+        """A new operator with these roles, signed in to the console over HTTP."""
+        email = f"ops-{uuid.uuid4().hex[:10]}@example.com"
+        args = ["create_operator", email, *(f"--role={role}" for role in roles)]
+        made = subprocess.run(
+            [sys.executable, "manage.py", *args, *(["--superuser"] if superuser else [])],
+            cwd=PROJECT,
+            env={**self.env, "OPERATOR_PASSWORD": OPERATOR_PASSWORD},
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, made.stderr
+        return OperatorSession.sign_in(self.base_url, email)
+
     def start(self) -> None:
         port = self.base_url.rsplit(":", 1)[1]
         with open(self.workdir / "server.log", "a") as log:  # the server keeps its own copy
@@ -95,6 +109,36 @@ class LiveWallet:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=15)
+
+
+OPERATOR_PASSWORD = "operator password for tests"
+
+
+@dataclass
+class OperatorSession:
+    """An operator signed in to /admin/ with a session cookie, posting forms with the CSRF token."""
+
+    client: httpx.Client
+    email: str
+
+    @classmethod
+    def sign_in(cls, base_url: str, email: str) -> "OperatorSession":
+        client = httpx.Client(base_url=base_url, timeout=60)
+        client.get("/admin/login/")
+        form = {"username": email, "password": OPERATOR_PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"]}
+        signed_in = client.post("/admin/login/?next=/admin/", data=form)
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        return cls(client=client, email=email)
+
+    def post(self, path: str, form: dict | None = None) -> httpx.Response:
+        return self.client.post(path, data={**(form or {}), "csrfmiddlewaretoken": self.client.cookies["csrftoken"]})
+
+    def admin_path_of(self, public_id: str) -> str:
+        """The console path of a person, transfer or adjustment, found by its public id:
+        `/admin/<app>/<model>/<pk>/`, to which its actions are relative."""
+        found = self.client.get("/admin/find/", params={"q": public_id})
+        assert found.status_code == 302 and found.headers["Location"].endswith("/change/"), found.text[:300]
+        return found.headers["Location"].removesuffix("change/")
 
 
 def free_port() -> int:
@@ -190,6 +234,18 @@ def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, dat
 def live_wallet(request, tmp_path_factory):
     with serve_wallet(request.param, tmp_path_factory.mktemp(f"live-{request.param}")) as wallet:
         yield wallet
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.live.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,61 +1,17 @@
 """The pages in a real headless Chromium (Debian's package, driven by Playwright) against
 a real server. Money is checked through the API, so the pages cannot fool the test."""
 
-import os
 import re
-import shutil
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.live.browser import screenshot, watch_console
+
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        message = "Debian's chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: in CI the browser tests must run.")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def watch_console(page) -> list:
-    """Every console error and uncaught page error of `page`, except a page itself answering
-    4xx on purpose (a refused form): a missing icon, style or script, or a script error,
-    is a problem."""
-    problems = []
-
-    def on_console(message):
-        url = message.location.get("url", "")
-        own_document = "status of 4" in message.text and "/static/" not in url and "favicon" not in url
-        if message.type == "error" and not own_document:
-            problems.append(f"{message.text} ({url})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 @pytest.fixture
@@ -68,12 +24,6 @@ def page(browser, web_wallet):
     yield page
     context.close()
     assert problems == []
-
-
-def screenshot(page, name):
-    if SCREENSHOT_DIR:
-        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
 
 
 def api_balance(wallet, email) -> int:

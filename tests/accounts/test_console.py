@@ -1,0 +1,273 @@
+"""The "Wallet operations" console over HTTP, in-process: the overview, finding things, a
+person's page, the action endpoints with each role, and the append-only audit log.
+(tests/live/test_console_pages.py drives the same pages in Chromium.)"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import Account, AdjustmentProposal, AuditEntry, LedgerCheck, Transfer
+from accounts.operations import adjustment_propose, wallet_set_frozen
+from accounts.services import transfer_create
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client(client):
+    """operator_client("Finance") -> (Django test client signed in as that operator, operator)."""
+    counter = iter(range(1, 1000))
+
+    def make(*roles, superuser=False):
+        user = User.objects.create_user(
+            f"console{next(counter)}@example.com",
+            "operator pass 123",
+            first_name="Con",
+            last_name="Sole",
+            is_staff=True,
+        )
+        user.is_superuser = superuser
+        user.save()
+        user.groups.add(*Group.objects.filter(name__in=roles))
+        client.force_login(user)
+        return client, user
+
+    return make
+
+
+@pytest.fixture
+def ledger(make_person):
+    asha, bilal = make_person("Asha", "Rao", grant=10_000), make_person("Bilal", "Khan", grant=5_000)
+    receipt = transfer_create(sender=asha, recipient_id=str(bilal.public_id), amount=1_234)
+    return asha, bilal, Transfer.objects.get(public_id=receipt.transfer_id)
+
+
+def flash(response) -> list[str]:
+    return re.findall(r'<li class="(?:success|error|warning|info)">([^<]+)</li>', response.content.decode())
+
+
+def test_the_console_is_called_wallet_operations(operator_client, ledger):
+    client, _ = operator_client("Support")
+    page = client.get("/admin/").content.decode()
+    assert "<title>Overview | Wallet operations</title>" in page
+    assert "Django administration" not in page and "Wallet operations</a>" in page
+
+
+def test_the_overview_shows_the_money_and_the_payments(operator_client, ledger):
+    client, _ = operator_client("Support")
+    response = client.get("/admin/")
+    overview = response.context["overview"]
+    assert overview.money_in_wallets == 15_000 and overview.money_issued == 15_000
+    assert (overview.wallets, overview.frozen_wallets) == (2, 0)
+    assert (overview.today.payments, overview.today.volume) == (1, 1_234)
+    assert (overview.last_7_days.payments, overview.last_7_days.volume) == (1, 1_234)
+    assert len(overview.daily) == 30 and overview.daily[-1].volume == 1_234
+    page = response.content.decode()
+    assert '<svg class="volume-chart"' in page and "₹12.34 in 1 payment" in page
+    assert "₹150.00" in page  # money in wallets and issued
+
+
+def test_the_overview_counts_days_in_india_time(operator_client, ledger):
+    """18:40 UTC is 00:10 the next day in India: such a payment belongs to that next day."""
+    _, bilal, transfer = ledger
+    client, _ = operator_client("Support")
+    now = timezone.now()
+    india_midnight_in_utc = (now + timedelta(hours=5, minutes=30)).replace(hour=0, minute=0, second=0) - timedelta(
+        hours=5, minutes=30
+    )
+    Transfer.objects.filter(pk=transfer.pk).update(created_at=india_midnight_in_utc - timedelta(minutes=5))
+    overview = client.get("/admin/").context["overview"]
+    assert overview.today.payments == 0 and overview.daily[-2].payments == 1
+
+
+def test_the_ledger_check_runs_from_the_overview_and_is_kept(operator_client, ledger):
+    client, operator = operator_client("Support")
+    assert "Never run yet" in client.get("/admin/").content.decode()
+    response = client.post("/admin/ledger-check/", follow=True)
+    assert any(message.startswith("Ledger OK: every invariant holds") for message in flash(response))
+    check = LedgerCheck.objects.get()
+    assert check.ok and check.ran_by == operator.email and check.transfers == 3
+    assert "OK: every invariant holds" in response.content.decode()
+
+
+def test_one_box_finds_people_transfers_and_adjustments(operator_client, ledger):
+    asha, _, transfer = ledger
+    client, root = operator_client(superuser=True)
+    proposal = adjustment_propose(operator=root, person=asha, direction="credit", amount=100, reason="r")
+    assert client.get("/admin/find/", {"q": str(asha.public_id)})["Location"] == f"/admin/users/user/{asha.pk}/change/"
+    assert client.get("/admin/find/", {"q": str(transfer.public_id)})["Location"] == (
+        f"/admin/accounts/transfer/{transfer.pk}/change/"
+    )
+    assert client.get("/admin/find/", {"q": str(proposal.public_id)})["Location"].endswith(f"/{proposal.pk}/change/")
+    assert client.get("/admin/find/", {"q": "asha@"})["Location"] == "/admin/users/user/?q=asha%40"
+    people = client.get("/admin/users/user/", {"q": str(asha.public_id)}).content.decode()
+    assert "Asha Rao" in people and "Bilal Khan" not in people
+    transfers = client.get("/admin/accounts/transfer/", {"q": str(transfer.public_id)}).content.decode()
+    assert "1 transfer" in transfers
+
+
+def test_a_persons_page_has_profile_status_balance_and_paged_statement(operator_client, ledger):
+    asha, bilal, _ = ledger
+    for amount in range(1, 30):
+        transfer_create(sender=asha, recipient_id=str(bilal.public_id), amount=amount)
+    client, _ = operator_client("Support")
+    page = client.get(f"/admin/users/user/{asha.pk}/change/").content.decode()
+    assert "Asha Rao" in page and asha.email in page and str(asha.public_id) in page
+    assert 'id="person-status" class="status-active">active' in page
+    assert f'id="person-balance">₹{(10_000 - 1_234 - sum(range(1, 30))) / 100:,.2f}' in page
+    assert "31 entries" in page and "Page 1 of 2" in page
+    older = client.get(f"/admin/users/user/{asha.pk}/change/", {"page": 2}).content.decode()
+    assert "grant" in older and "₹100.00" in older  # the starting grant, with its running balance
+    assert "Freeze wallet" in page and "Propose adjustment" not in page and "Deactivate person" not in page
+
+
+def test_actions_from_a_persons_page_need_a_reason(operator_client, ledger):
+    asha, _, _ = ledger
+    client, _ = operator_client("Support")
+    response = client.post(f"/admin/users/user/{asha.pk}/freeze/", {"reason": ""}, follow=True)
+    assert flash(response) == ["Give a reason (1 to 200 characters): it goes into the audit log"]
+    assert not Account.objects.get(user=asha).frozen
+    response = client.post(f"/admin/users/user/{asha.pk}/freeze/", {"reason": "fraud report"}, follow=True)
+    assert flash(response) == ["The wallet of Asha Rao is frozen."]
+    assert "status-frozen" in response.content.decode()
+    assert client.get(f"/admin/users/user/{asha.pk}/freeze/").status_code == 405  # POST only
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("Support", {"freeze"}),
+        ("Finance", {"reverse", "propose"}),
+        ("Approver", {"approve"}),
+        (None, set()),
+    ],
+)
+def test_each_role_over_http(operator_client, ledger, role, allowed):
+    asha, _, transfer = ledger
+    root = User.objects.create_superuser("root@example.com", "operator pass 123")
+    proposal = adjustment_propose(operator=root, person=asha, direction="credit", amount=100, reason="r")
+    client, _ = operator_client(*([role] if role else []))
+    posts = {
+        "freeze": (f"/admin/users/user/{asha.pk}/freeze/", {"reason": "r"}),
+        "reverse": (f"/admin/accounts/transfer/{transfer.pk}/reverse/", {"reason": "r"}),
+        "propose": (
+            f"/admin/users/user/{asha.pk}/propose-adjustment/",
+            {"direction": "debit", "amount": "1", "reason": "r"},
+        ),
+        "approve": (f"/admin/accounts/adjustmentproposal/{proposal.pk}/approve/", {}),
+        "deactivate": (f"/admin/users/user/{asha.pk}/deactivate/", {"reason": "r"}),
+    }
+    for action, (url, form) in posts.items():
+        before = AuditEntry.objects.count()
+        response = client.post(url, form, follow=True)
+        if action in allowed:
+            assert AuditEntry.objects.count() == before + 1, (action, flash(response))
+        elif role is None:
+            assert response.status_code in (403, 200) and AuditEntry.objects.count() == before
+            assert response.status_code == 403 or flash(response) == ["You do not have permission to do this"]
+        else:
+            assert flash(response) == ["You do not have permission to do this"], action
+            assert AuditEntry.objects.count() == before
+
+
+def test_operators_without_a_role_see_nothing(operator_client, ledger):
+    client, _ = operator_client()
+    assert client.get("/admin/users/user/").status_code == 403
+    assert client.get("/admin/accounts/transfer/").status_code == 403
+
+
+def test_an_approver_sees_the_buttons_but_not_on_their_own_proposal(operator_client, ledger):
+    asha, _, _ = ledger
+    client, approver = operator_client("Finance", "Approver")
+    own = adjustment_propose(operator=approver, person=asha, direction="credit", amount=100, reason="mine")
+    page = client.get(f"/admin/accounts/adjustmentproposal/{own.pk}/change/").content.decode()
+    assert 'id="own-proposal"' in page and 'id="approve"' not in page
+    response = client.post(f"/admin/accounts/adjustmentproposal/{own.pk}/approve/", follow=True)
+    assert flash(response) == ["A different operator must approve or reject your proposal (four eyes)"]
+    assert AdjustmentProposal.objects.get(pk=own.pk).status == "proposed"
+
+
+def test_bulk_freeze_asks_for_a_reason_first(operator_client, ledger):
+    asha, bilal, _ = ledger
+    client, _ = operator_client("Support")
+    selection = {"action": "freeze_wallets", "_selected_action": [asha.pk, bilal.pk]}
+    asked = client.post("/admin/users/user/", selection)
+    assert asked.status_code == 200 and "Freeze 2 wallet(s)" in asked.content.decode()
+    assert not Account.objects.filter(frozen=True).exists()
+    empty = client.post("/admin/users/user/", {**selection, "post": "yes", "reason": " "})
+    assert "Give a reason" in empty.content.decode() and not Account.objects.filter(frozen=True).exists()
+    done = client.post(
+        "/admin/users/user/", {**selection, "post": "yes", "reason": "ring of mule accounts"}, follow=True
+    )
+    assert "Freeze: done for 2 wallet(s)." in flash(done)
+    assert Account.objects.filter(frozen=True).count() == 2
+    assert set(AuditEntry.objects.values_list("reason", flat=True)) == {"ring of mule accounts"}
+
+
+def test_the_audit_log_is_append_only_for_everyone(operator_client, ledger):
+    asha, _, _ = ledger
+    client, root = operator_client(superuser=True)
+    wallet_set_frozen(operator=root, person=asha, frozen=True, reason="fraud")
+    entry = AuditEntry.objects.get()
+    assert client.get("/admin/accounts/auditentry/").status_code == 200
+    assert client.get(f"/admin/accounts/auditentry/{entry.pk}/change/").status_code == 200
+    assert client.get("/admin/accounts/auditentry/add/").status_code == 403
+    complete_form = {
+        "action": "unfreeze",
+        "target_type": "wallet",
+        "target_id": "x",
+        "reason": "rewritten",
+        "before": "{}",
+        "after": "{}",
+        "actor": root.pk,
+        "created_at_0": "2026-01-01",
+        "created_at_1": "00:00:00",
+    }
+    assert client.post("/admin/accounts/auditentry/add/", complete_form).status_code == 403
+    assert client.post(f"/admin/accounts/auditentry/{entry.pk}/change/", complete_form).status_code == 403
+    assert client.post(f"/admin/accounts/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = client.post("/admin/accounts/auditentry/", {"action": "delete_selected", "_selected_action": [entry.pk]})
+    assert bulk.status_code in (200, 302)
+    entry.refresh_from_db()
+    assert (entry.action, entry.reason) == ("freeze", "fraud") and AuditEntry.objects.count() == 1
+
+
+def test_wallet_holders_profiles_are_not_editable_here(operator_client, ledger):
+    asha, _, _ = ledger
+    client, _ = operator_client(superuser=True)
+    response = client.post(
+        f"/admin/users/user/{asha.pk}/change/",
+        {"email": "stolen@example.com", "first_name": "X", "last_name": "Y", "is_active": "on"},
+    )
+    asha.refresh_from_db()
+    assert asha.email != "stolen@example.com" and response.status_code in (200, 302, 403)
+
+
+def test_an_operator_is_made_with_the_command_and_given_roles(db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("OPERATOR_PASSWORD", "a long operator password")
+    call_command("create_operator", "Priya@Example.com", "--role", "Support", "--role", "Approver")
+    operator = User.objects.get(email="priya@example.com")
+    assert operator.is_staff and not operator.is_superuser and not hasattr(operator, "account")
+    assert sorted(operator.groups.values_list("name", flat=True)) == ["Approver", "Support"]
+    assert operator.check_password("a long operator password")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users/user/999999/freeze/",
+        "/admin/users/user/12/change/propose-adjustment/",
+        "/admin/accounts/transfer/999999/reverse/",
+        "/admin/accounts/adjustmentproposal/nope/approve/",
+        "/admin/accounts/adjustmentproposal/999999/reject/",
+    ],
+)
+def test_an_action_on_something_that_does_not_exist_is_404_not_500(operator_client, ledger, path):
+    client, _ = operator_client(superuser=True)
+    assert client.post(path, {"reason": "r"}).status_code == 404
