@@ -70,7 +70,7 @@ chaos: setup
 
 # Re-take docs/screenshots/*.png from the browser tests (needs Debian's chromium).
 screenshots: setup
-	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/live/test_web_pages.py tests/live/test_console_pages.py
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/live/test_web_pages.py tests/live/test_web_journeys.py tests/live/test_console_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

@@ -143,3 +143,47 @@ class AdjustmentOverdraft(OperationError):
     default_detail = "Refused: this debit would make the wallet's balance negative"
     default_code = "adjustment_overdraft"
     field = "amount"
+
+
+# -- money requests (accounts/money_requests.py) ------------------------------------------------
+
+MESSAGE_REQUEST_SENT = "Request sent"
+MESSAGE_REQUEST_DECLINED = "Request declined"
+MESSAGE_REQUEST_CANCELLED = "Request cancelled"
+
+
+class InvalidNote(WalletError):
+    default_detail = "Invalid note"
+    default_code = "invalid_note"
+    field = "note"
+    page_detail = "A note is at most 100 characters, without line breaks."
+
+
+class RequestNotFound(WalletError):
+    status_code = 404
+    default_detail = "Request not found"
+    default_code = "request_not_found"
+
+
+@register_refusal
+class RequestNotPending(WalletError):
+    status_code = 409
+    default_detail = "Request is not pending"
+    default_code = "request_not_pending"
+    page_detail = "This request is no longer waiting: it was paid, declined, cancelled or has expired."
+
+
+class InvalidFilter(WalletError):
+    default_detail = "Invalid filter"
+    default_code = "invalid_filter"
+
+
+class InvalidFormat(WalletError):
+    default_detail = "Invalid format: json or csv"
+    default_code = "invalid_format"
+
+
+class InvalidDateRange(WalletError):
+    default_detail = "Invalid date range"
+    default_code = "invalid_date_range"
+    page_detail = "Choose dates as YYYY-MM-DD, the first no later than the last, at most 366 days apart."

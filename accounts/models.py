@@ -247,3 +247,53 @@ class LedgerCheck(models.Model):
 
     def __str__(self):
         return f"Ledger check {self.ran_at:%Y-%m-%d %H:%M}: {'OK' if self.ok else 'BREACHED'}"
+
+
+REQUEST_NOTE_MAX_LENGTH = 100
+
+
+class MoneyRequest(models.Model):
+    """A request for money (like UPI "collect"): the requester asks the payer for an amount.
+    Only the payer pays or declines it, only the requester cancels it. Paid at most once: the
+    payment's transfer is linked here (a unique link) in the same unit of work as the state
+    change. A pending request past `expires_at` reads as expired; no job has to mark it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PAID = "paid", "Paid"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text="Paise, always positive.")
+    note = models.CharField(max_length=REQUEST_NOTE_MAX_LENGTH, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    transfer = models.OneToOneField(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="request")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="request_amount_positive"),
+            models.CheckConstraint(condition=~Q(requester=F("payer")), name="request_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(status="paid", transfer__isnull=False) | ~Q(status="paid") & Q(transfer__isnull=True),
+                name="request_paid_with_a_transfer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["payer", "-id"], name="request_payer_newest_idx"),
+            models.Index(fields=["requester", "-id"], name="request_requester_newest_idx"),
+        ]
+
+    def __str__(self):
+        return f"Request {str(self.public_id)[:8]} for {self.amount} paise"
+
+    def status_at(self, moment) -> str:
+        """The status people see: a pending request past its expiry is `expired`."""
+        if self.status == self.Status.PENDING and self.expires_at <= moment:
+            return "expired"
+        return self.status

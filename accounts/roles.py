@@ -1,7 +1,7 @@
 """Operators' roles, as Django groups, made by data migrations.
 
-Every role can see the console (people, wallets, transfers, entries, adjustments, the
-audit log); each adds its own actions. Superusers have every permission.
+Every role can see the console (people, wallets, transfers, entries, money requests,
+adjustments, the audit log); each adds its own actions. Superusers have every permission.
 Deactivating people (`users.deactivate_user`) belongs to no role: only superusers do it.
 
 Each roles migration holds a literal copy of `ROLES` as it was when written (a migration must
@@ -16,6 +16,7 @@ VIEW = [
     ("accounts", "view_adjustmentproposal"),
     ("accounts", "view_auditentry"),
     ("accounts", "view_ledgercheck"),
+    ("accounts", "view_moneyrequest"),
 ]
 ROLES = {
     "Support": [*VIEW, ("accounts", "freeze_account")],

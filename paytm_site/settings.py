@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.requests_waiting",
             ],
         },
     },
@@ -77,6 +78,11 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_MONGODB = is_mongodb_url(DATABASE_URL)
+if not USING_MONGODB:
+    # Signing out revokes the refresh token given (SimpleJWT's blacklist). Its models declare
+    # BigAutoField keys, which django-mongodb-backend cannot store, so on MongoDB the store
+    # keeps revoked tokens itself (accounts/stores/mongo.py).
+    INSTALLED_APPS.append("rest_framework_simplejwt.token_blacklist")
 if USING_MONGODB:
     DEFAULT_AUTO_FIELD = mongodb.OBJECT_ID_AUTO_FIELD
     INSTALLED_APPS = mongodb.mongodb_installed_apps(INSTALLED_APPS)
@@ -131,6 +137,9 @@ CORS_ALLOWED_ORIGINS = env_list(
 )
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-csrftoken", "accept"]
 CORS_URLS_REGEX = r"^/api/.*$"
+
+# Money requests still pending after this many days read as expired.
+REQUEST_EXPIRY_DAYS = env_int("REQUEST_EXPIRY_DAYS", 7)
 
 # "30/min" by default; "off" disables throttling (load tests).
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")

@@ -75,7 +75,7 @@ def make_person(db):
 @pytest.fixture
 def client_for():
     """An API client carrying a fresh access token for `user`."""
-    from users.services import tokens_for
+    from users.tokens import tokens_for
 
     def make(user):
         client = APIClient()

@@ -51,6 +51,13 @@ def test_openapi_schema_lists_every_endpoint(client):
         "/api/v1/account/balance",
         "/api/v1/account/transfer",
         "/api/v1/account/transactions",
+        "/api/v1/user/me",
+        "/api/v1/user/signout",
+        "/api/v1/account/requests",
+        "/api/v1/account/requests/{request_id}/pay",
+        "/api/v1/account/requests/{request_id}/decline",
+        "/api/v1/account/requests/{request_id}/cancel",
+        "/api/v1/account/statement",
     ]:
         assert path in paths, path
 

@@ -7,6 +7,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from users.selectors import user_for_token
+from users.tokens import token_is_current
 
 # Tokens whose signature and claims were verified by this process, by their exact bytes.
 # A client sends the same token for up to an hour; re-verifying it on every request was
@@ -53,6 +54,8 @@ class BearerTokenAuthentication(JWTAuthentication):
             api_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
             raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+        if not token_is_current(validated_token, user):
+            raise AuthenticationFailed(_("The user has signed out everywhere."), code="signed_out")
         return user
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 NAME_MAX_LENGTH = 50
 
@@ -47,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    token_generation = models.PositiveIntegerField(
+        default=0, help_text="Raised by 'sign out everywhere': tokens of earlier generations are refused."
+    )
 
     objects = UserManager()
 
@@ -65,6 +69,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
+
+    def get_session_auth_hash(self):
+        """Signing out everywhere ends web sessions too: a session is kept only while this hash
+        is unchanged, and it changes with the token generation (as with the password). At
+        generation 0 it is Django's own, so sessions from before this was added stay valid."""
+        if not self.token_generation:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "users.User.get_session_auth_hash", f"{self.password}|{self.token_generation}", algorithm="sha256"
+        ).hexdigest()
 
     @property
     def full_name(self) -> str:

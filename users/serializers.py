@@ -92,3 +92,19 @@ class UserSearchOutputSerializer(serializers.Serializer):
     users = PersonSerializer(many=True)
     user = PersonSerializer(many=True, help_text="The same list under the original app's key.")
     next = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
+
+
+class MeSerializer(serializers.Serializer):
+    """The caller's own profile: the one place their email (`username`) is shown."""
+
+    _id = serializers.CharField(source="public_id")
+    username = serializers.CharField(source="email")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+
+
+class SignoutInputSerializer(StrictSerializer):
+    refresh = serializers.CharField(required=False, max_length=4096, help_text="This refresh token stops working.")
+    everywhere = serializers.BooleanField(
+        required=False, default=False, help_text="Every token issued before now stops working, access tokens included."
+    )

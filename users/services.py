@@ -3,20 +3,42 @@
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework_simplejwt.exceptions import TokenError
+from django.db.models import F
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.services import account_open_with_grant
+from accounts.stores import ledger_store
 from accounts.stores.base import UniqueViolation
 from users.exceptions import MESSAGE_EMAIL_TAKEN, SigninFailed, SignupRejected, TokenRejected, UpdateRejected
 from users.models import User, normalize_email
+from users.tokens import token_is_current
 
 
-def tokens_for(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
-    return {"token": str(refresh.access_token), "refresh": str(refresh)}
+def user_signout(*, user: User, refresh: str | None = None, everywhere: bool = False) -> None:
+    """`refresh` (one of the caller's refresh tokens) can no longer refresh; `everywhere`
+    refuses every token of the caller issued before now, access tokens included."""
+    if refresh:
+        ledger_store().revoke_refresh_token(_own_refresh_token(user, refresh))
+    if everywhere:
+        User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+
+
+def _own_refresh_token(user: User, raw: str) -> RefreshToken:
+    """The caller's own refresh token, its signature and expiry verified; anything else is
+    TokenRejected. (Already revoked is fine: signing out twice is signing out.)"""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        raise TokenRejected() from None
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        raise TokenRejected()
+    if payload.get(jwt_settings.USER_ID_CLAIM) != str(getattr(user, jwt_settings.USER_ID_FIELD)):
+        raise TokenRejected()
+    return RefreshToken(raw, verify=False)
 
 
 def user_signup(*, email: str, first_name: str, last_name: str, password: str, grant: int | None = None) -> User:
@@ -80,5 +102,7 @@ def access_token_refresh(*, refresh: str) -> str:
     if user is None or not user.is_active:
         raise TokenRejected()
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise TokenRejected()
+    if not token_is_current(token, user) or ledger_store().refresh_token_revoked(token):
         raise TokenRejected()
     return str(token.access_token)

@@ -5,10 +5,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from paytm_site.api.serializers import ErrorSerializer, MessageSerializer
-from paytm_site.api.views import ApiViewSet
+from paytm_site.api.views import ApiViewSet, MalformedRequest
 from paytm_site.pagination import clamp_limit, parse_offset
 from users import serializers as io
 from users.exceptions import (
+    MESSAGE_SIGNED_OUT,
     MESSAGE_SIGNUP_SUCCESS,
     MESSAGE_UPDATE_SUCCESS,
     SigninFailed,
@@ -17,8 +18,9 @@ from users.exceptions import (
     UpdateRejected,
 )
 from users.selectors import SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, user_search
-from users.services import access_token_refresh, tokens_for, user_signin, user_signup, user_update
+from users.services import access_token_refresh, user_signin, user_signout, user_signup, user_update
 from users.throttling import AuthRateThrottle
+from users.tokens import tokens_for
 
 ERRORS_411 = {411: ErrorSerializer, 429: ErrorSerializer}
 PUBLIC_AUTH_ACTIONS = {"signup", "signin", "refresh"}
@@ -31,10 +33,11 @@ class UserViewSet(ApiViewSet):
         "signin": io.SigninInputSerializer,
         "refresh": io.RefreshInputSerializer,
         "update_profile": io.UserUpdateInputSerializer,
+        "signout": io.SignoutInputSerializer,
     }
 
     def get_permissions(self):
-        if self.action == "update_profile":
+        if self.action in {"update_profile", "me", "signout"}:
             return [IsAuthenticated()]
         return [AllowAny()]
 
@@ -70,6 +73,19 @@ class UserViewSet(ApiViewSet):
     def refresh(self, request):
         data = self.validated_input(error=TokenRejected)
         return Response({"token": access_token_refresh(refresh=data["refresh"])})
+
+    @extend_schema(responses={200: io.MeSerializer, 403: ErrorSerializer})
+    def me(self, request):
+        return Response(io.MeSerializer(request.user).data)
+
+    @extend_schema(
+        request=io.SignoutInputSerializer,
+        responses={200: MessageSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def signout(self, request):
+        data = self.validated_input(error=MalformedRequest)
+        user_signout(user=request.user, refresh=data.get("refresh"), everywhere=data["everywhere"])
+        return Response({"message": MESSAGE_SIGNED_OUT})
 
     @extend_schema(
         request=io.UserUpdateInputSerializer,

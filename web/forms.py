@@ -48,3 +48,28 @@ class SendForm(forms.Form):
     idempotency_key = forms.CharField(
         widget=forms.HiddenInput, validators=[RegexValidator(r"^[0-9a-f]{32}$", "This form is stale; please reload.")]
     )
+
+
+class AskForm(forms.Form):
+    """Ask someone for money: rupees as typed, a short note."""
+
+    amount = forms.CharField(label="Amount (₹)", max_length=32)
+    note = forms.CharField(label="Note (optional)", max_length=100, required=False)
+
+
+class PayRequestForm(forms.Form):
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput, validators=[RegexValidator(r"^[0-9a-f]{32}$", "This form is stale; please reload.")]
+    )
+
+
+class PeriodForm(forms.Form):
+    """The days of a statement; accounts.statements decides what is a valid range."""
+
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class NameForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH)
+    last_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import InsufficientBalance
 from accounts.money import format_inr, parse_rupees
-from accounts.selectors import balance_get, transactions_list
+from accounts.selectors import balance_get, transactions_list, wallet_is_frozen
 from accounts.services import transfer_create
 from paytm_site.clock import in_india
 from paytm_site.errors import ServiceError
@@ -121,6 +121,7 @@ def dashboard(request):
             "people": user_search(query=query, exclude=request.user).items,
             "query": query,
             "transactions": transactions_list(user=request.user, limit=RECENT_TRANSACTIONS).items,
+            "frozen": wallet_is_frozen(user=request.user),
         },
     )
 

@@ -162,6 +162,12 @@ class LedgerStore(Protocol):
     def person_for_token(self, *, public_id):
         """The person an access token names (with their wallet's id where that is cheap)."""
 
+    # -- signing out -------------------------------------------------------------------------
+    def revoke_refresh_token(self, token) -> None:
+        """This verified SimpleJWT refresh token can no longer refresh (again: no error)."""
+
+    def refresh_token_revoked(self, token) -> bool: ...
+
     # -- checks, seeding, health --------------------------------------------------------
     def verify_ledger(self) -> LedgerReport: ...
 

@@ -22,6 +22,8 @@ from pymongo import ReadPreference, ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.movements import AccountState, Movement
@@ -41,6 +43,7 @@ from users.models import User
 
 logger = logging.getLogger(__name__)
 
+TOKEN_REVOCATIONS = "token_revocations"
 ILLEGAL_OPERATION = 20  # "Transaction numbers are only allowed on a replica set member or mongos"
 REPLICA_SET_HELP = (
     "MongoDB is running standalone, and transfers need a replica set. Start a single-node "
@@ -235,6 +238,23 @@ class MongoLedgerStore(OrmHotReads):
     def update_fields(self, instance, fields: list[str]) -> None:
         changes = {_column(f): _prepared(instance, f, self.connection) for f in map(instance._meta.get_field, fields)}
         self.collection(type(instance)).update_one({"_id": instance.pk}, {"$set": changes}, session=self.session)
+
+    # -- signing out ---------------------------------------------------------------------------
+    # SimpleJWT's blacklist app cannot run here (its models declare BigAutoField keys), so
+    # revoked refresh tokens are kept in a collection of their own, which MongoDB empties of
+    # expired ones by itself (a TTL index, mongo_migrations/accounts/0010).
+
+    def revoke_refresh_token(self, token) -> None:
+        jti = token[jwt_settings.JTI_CLAIM]
+        revoked = {
+            "jti": jti,
+            "user_id": token.get(jwt_settings.USER_ID_CLAIM),
+            "expires_at": datetime_from_epoch(token["exp"]),
+        }
+        self.database[TOKEN_REVOCATIONS].update_one({"jti": jti}, {"$setOnInsert": revoked}, upsert=True)
+
+    def refresh_token_revoked(self, token) -> bool:
+        return self.database[TOKEN_REVOCATIONS].count_documents({"jti": token[jwt_settings.JTI_CLAIM]}, limit=1) > 0
 
     # -- checks, seeding, health --------------------------------------------------------
 

@@ -50,6 +50,12 @@ RULES: dict[str, tuple[str, dict]] = {
         "accounts_adjustmentproposal",
         {"$or": [{"decided_by_id": None}, {"$expr": {"$ne": ["$decided_by_id", "$proposed_by_id"]}}]},
     ),
+    "request_amount_positive": ("accounts_moneyrequest", {"amount": {"$gt": 0}}),
+    "request_not_to_self": ("accounts_moneyrequest", {"$expr": {"$ne": ["$requester_id", "$payer_id"]}}),
+    "request_paid_with_a_transfer": (
+        "accounts_moneyrequest",
+        {"$or": [{"status": "paid", "transfer_id": {"$ne": None}}, {"status": {"$ne": "paid"}, "transfer_id": None}]},
+    ),
     "user_email_lowercase": ("users_user", {"$expr": {"$eq": ["$email", {"$toLower": "$email"}]}}),
     "idempotency_one_outcome": (
         "accounts_idempotencyrecord",

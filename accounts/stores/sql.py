@@ -12,6 +12,8 @@ import re
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Subquery
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
 from accounts.movements import AccountState, Movement
@@ -156,6 +158,14 @@ class SqlLedgerStore(OrmHotReads):
         if match is None:
             return None
         return [name.strip().rsplit(".", 1)[-1] for name in match.group(1).split(",")]
+
+    # -- signing out: SimpleJWT's blacklist app ----------------------------------------------
+
+    def revoke_refresh_token(self, token) -> None:
+        token.blacklist()
+
+    def refresh_token_revoked(self, token) -> bool:
+        return BlacklistedToken.objects.filter(token__jti=token[jwt_settings.JTI_CLAIM]).exists()
 
     # -- checks, seeding, health --------------------------------------------------------
 

@@ -13,7 +13,7 @@ from accounts.selectors import balance_get, wallet_id_for
 from accounts.services import transfer_create
 from users.models import User
 from users.selectors import user_for_token
-from users.services import tokens_for
+from users.tokens import tokens_for
 
 pytestmark = pytest.mark.django_db
 BALANCE = "/api/v1/account/balance"

@@ -447,7 +447,8 @@ class TestCollectionValidators:
     @pytest.fixture
     def written(self, store, database):
         """Every kind of document the store writes: sign-ups, bulk sign-ups, transfers, a
-        refusal and a success remembered under keys, a reversal, an approved adjustment."""
+        refusal and a success remembered under keys, a reversal, an approved adjustment, money
+        requests paid and pending."""
         database[ACCOUNTS].documents.clear()
         people = [User(email=f"v{n}@example.com", first_name="V", last_name=str(n), password="x") for n in range(2)]
         for person in people:
@@ -465,7 +466,29 @@ class TestCollectionValidators:
             send(store, amount=5_000, sender=a, recipient=b, key="too-much")
         ledger.post(Movement("reversal", b, a, 300, note="by mistake", reverses=original.transfer.pk), store=store)
         self.approve_an_adjustment(store, wallet=a)
+        self.ask_and_pay(store, people, wallets=(a, b))
         return database
+
+    def ask_and_pay(self, store, people, *, wallets):
+        """Two money requests, as accounts.money_requests writes them: one paid, one pending."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from accounts.models import MoneyRequest
+        from accounts.money_requests import RequestSource
+
+        requester, payer = people
+        soon = timezone.now() + timedelta(days=7)
+        paid, pending = (
+            MoneyRequest(requester=requester, payer=payer, amount=amount, note="tea", expires_at=soon)
+            for amount in (40, 60)
+        )
+        store.run(lambda unit: [unit.insert(paid), unit.insert(pending)])
+        movement = Movement("request", wallets[1], wallets[0], 40, note="tea")
+        assert isinstance(ledger.post(movement, source=RequestSource(paid), store=store), ledger.Posted)
+        statuses = {d["status"] for d in store.database["accounts_moneyrequest"].documents.values()}
+        assert statuses == {"paid", "pending"}
 
     def approve_an_adjustment(self, store, *, wallet):
         """A proposal and its approval, as accounts.operations writes them."""
@@ -586,11 +609,18 @@ class TestCollectionValidators:
             if hasattr(importlib.import_module(f"mongo_migrations.accounts.{name}"), "VALIDATORS")
         )
         latest = importlib.import_module(f"mongo_migrations.accounts.{with_validators[-1]}")
-        commands = []
+        commands, indexes = [], []
 
         class RecordingDatabase:
             def command(self, name, collection, **options):
                 commands.append((name, collection, options))
+
+            def __getitem__(self, collection):
+                class Collection:
+                    def create_index(self, key, **options):
+                        indexes.append((collection, key, options))
+
+                return Collection()
 
         class SchemaEditor:
             class connection:
@@ -601,4 +631,8 @@ class TestCollectionValidators:
         assert commands == [
             ("collMod", collection, {"validator": validator, "validationLevel": "strict", "validationAction": "error"})
             for collection, validator in VALIDATORS.items()
+        ]
+        assert indexes == [
+            ("token_revocations", "jti", {"unique": True, "name": "token_revocation_jti"}),
+            ("token_revocations", "expires_at", {"expireAfterSeconds": 0, "name": "token_revocation_expiry"}),
         ]

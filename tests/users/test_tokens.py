@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from users.services import tokens_for
+from users.tokens import tokens_for
 
 BALANCE = "/api/v1/account/balance"
 REFRESH = "/api/v1/user/token/refresh"

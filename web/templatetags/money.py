@@ -1,7 +1,6 @@
 from django import template
 
 from accounts.money import format_inr
-from paytm_site.clock import in_india
 
 register = template.Library()
 
@@ -13,6 +12,18 @@ def inr(paise: int) -> str:
 
 
 @register.filter
-def india_time(moment):
-    """A datetime in India time, for the `date` filter to format."""
-    return in_india(moment) if moment else moment
+def history_label(entry) -> str:
+    """What a person reads for one line of their history."""
+    transfer = entry.transfer
+    debit = entry.amount < 0
+    other = (transfer.recipient if debit else transfer.sender).user
+    name = other.full_name if other else ""
+    if transfer.kind == "grant":
+        return "Starting balance"
+    if transfer.kind == "adjustment":
+        return "Correction by Wallet support"
+    if transfer.kind == "reversal":
+        return f"Reversed: returned to {name}" if debit else f"Reversed: returned from {name}"
+    if transfer.kind == "request":
+        return f"Paid {name}'s request" if debit else f"{name} paid your request"
+    return f"To {name}" if debit else f"From {name}"

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from accounts.services import accounts_open_bulk
 from users.models import User
 from users.names import FIRST_NAMES, LAST_NAMES
-from users.services import tokens_for
+from users.tokens import tokens_for
 
 # The names every benchmark so far was measured with (docs/PERFORMANCE.md): keep them.
 FIRST = FIRST_NAMES[:22]

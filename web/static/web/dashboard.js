@@ -17,12 +17,20 @@
     const label = document.createElement("span");
     label.className = "person-name";
     label.textContent = name;
+    const ask = document.createElement("a");
+    ask.className = "button";
+    ask.textContent = "Request";
+    ask.setAttribute("aria-label", `Ask ${name} for money`);
+    ask.href = `/requests?${new URLSearchParams({ id: person._id })}`;
     const send = document.createElement("a");
     send.className = "button primary";
     send.textContent = "Send Money";
     send.setAttribute("aria-label", `Send money to ${name}`);
     send.href = `/send?${new URLSearchParams({ id: person._id, name })}`;
-    item.append(avatar, label, send);
+    const actions = document.createElement("span");
+    actions.className = "person-actions";
+    actions.append(ask, send);
+    item.append(avatar, label, actions);
     return item;
   }
 

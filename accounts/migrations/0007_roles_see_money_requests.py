@@ -1,0 +1,28 @@
+"""Every role sees money requests too."""
+
+from django.db import migrations
+
+from accounts.roles import roles_migration
+
+VIEW = [
+    ("users", "view_user"),
+    ("accounts", "view_account"),
+    ("accounts", "view_transfer"),
+    ("accounts", "view_ledgerentry"),
+    ("accounts", "view_idempotencyrecord"),
+    ("accounts", "view_adjustmentproposal"),
+    ("accounts", "view_auditentry"),
+    ("accounts", "view_ledgercheck"),
+    ("accounts", "view_moneyrequest"),
+]
+ROLES = {
+    "Support": [*VIEW, ("accounts", "freeze_account")],
+    "Finance": [*VIEW, ("accounts", "reverse_transfer"), ("accounts", "propose_adjustment")],
+    "Approver": [*VIEW, ("accounts", "approve_adjustment")],
+}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0006_money_requests_and_sign_out")]
+
+    operations = [migrations.RunPython(*roles_migration(ROLES))]

@@ -1,0 +1,145 @@
+"""Statements: a wallet's entries between two dates (inclusive, in India time), oldest first,
+with the balances before and after, as JSON or CSV, streamed from a database cursor so that
+memory stays flat whatever the range holds. Every statement reconciles: the opening balance
+plus its entries is its closing balance."""
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from accounts.exceptions import InvalidDateRange
+from accounts.models import LedgerEntry
+from accounts.money import PAISE_PER_RUPEE, rupees_json
+from paytm_site.clock import INDIA, in_india
+
+MAX_DAYS = 366
+CSV_HEADER = ["date", "id", "kind", "direction", "counterparty", "amount", "balance_after"]
+CHUNK = 500  # rows fetched from the database at a time: what memory holds at once
+# What an entry of a statement shows, and nothing more (a person's row would bring a password hash).
+ENTRY_COLUMNS = [
+    "amount", "balance_after", "created_at",
+    "transfer__public_id", "transfer__kind", "transfer__note", "transfer__created_at",
+    "transfer__sender__user__public_id", "transfer__sender__user__first_name", "transfer__sender__user__last_name",
+    "transfer__recipient__user__public_id", "transfer__recipient__user__first_name",
+    "transfer__recipient__user__last_name",
+]  # fmt: skip
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Statement:
+    first_day: date
+    last_day: date
+    opening_balance: int  # paise
+    closing_balance: int
+    entries: Iterator  # LedgerEntry rows, oldest first, with transfer and counterparties loaded
+
+
+def statement_period(first_raw, last_raw, *, today: date | None = None) -> tuple[date, date]:
+    """The days asked for, as `YYYY-MM-DD` (either may be left out: the last defaults to today
+    in India, the first to the first day of the last one's month)."""
+    today = today or in_india(timezone.now()).date()
+    try:
+        last = date.fromisoformat(last_raw) if last_raw else today
+        first = date.fromisoformat(first_raw) if first_raw else last.replace(day=1)
+    except (TypeError, ValueError):
+        raise InvalidDateRange() from None
+    if first > last or (last - first).days + 1 > MAX_DAYS:
+        raise InvalidDateRange()
+    return first, last
+
+
+def period_entries(*, user, first_day: date, last_day: date):
+    """The person's ledger entries from the start of `first_day` to the end of `last_day`,
+    India time, unordered, with what an entry shows loaded."""
+    start = datetime.combine(first_day, time.min, tzinfo=INDIA)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=INDIA)
+    return (
+        LedgerEntry.objects.filter(account__user=user, created_at__gte=start, created_at__lt=end)
+        .select_related("transfer__sender__user", "transfer__recipient__user")
+        .only(*ENTRY_COLUMNS)
+    )
+
+
+def statement_get(*, user, first_day: date, last_day: date) -> Statement:
+    start = datetime.combine(first_day, time.min, tzinfo=INDIA)
+    in_range = period_entries(user=user, first_day=first_day, last_day=last_day)
+    before = (
+        LedgerEntry.objects.filter(account__user=user, created_at__lt=start)
+        .order_by("-pk")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    opening = before or 0
+    # The entries streamed are exactly those summed here, even if more arrive meanwhile.
+    totals = in_range.aggregate(moved=Sum("amount"), last=Max("pk"))
+    entries = (
+        in_range.filter(pk__lte=totals["last"]).order_by("pk").iterator(chunk_size=CHUNK)
+        if totals["last"] is not None
+        else iter(())
+    )
+    return Statement(first_day, last_day, opening, opening + (totals["moved"] or 0), entries)
+
+
+def counterparty_of(entry: LedgerEntry):
+    """The person on the other side of an entry, or None for a system account."""
+    transfer = entry.transfer
+    return (transfer.recipient if entry.amount < 0 else transfer.sender).user
+
+
+def rupees_text(paise: int) -> str:
+    """Signed rupees with two decimals: -1250 -> "-12.50"."""
+    sign = "-" if paise < 0 else ""
+    rupees, fraction = divmod(abs(paise), PAISE_PER_RUPEE)
+    return f"{sign}{rupees}.{fraction:02d}"
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: one that starts like a formula gets a
+    leading apostrophe (OWASP's advice against CSV injection)."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Line:
+    """csv.writer writes one row into this and the row comes straight back: nothing piles up."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(statement: Statement) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(CSV_HEADER)
+    for entry in statement.entries:
+        other = counterparty_of(entry)
+        yield writer.writerow(
+            [
+                in_india(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                str(entry.transfer.public_id),
+                entry.transfer.kind,
+                "debit" if entry.amount < 0 else "credit",
+                spreadsheet_safe(other.full_name) if other else "",
+                rupees_text(entry.amount),
+                rupees_text(entry.balance_after),
+            ]
+        )
+
+
+def json_chunks(statement: Statement, serialize) -> Iterator[str]:
+    """The statement as one JSON object, written as it is read; `serialize(entry)` gives the
+    history item of an entry."""
+    head = {
+        "from": statement.first_day.isoformat(),
+        "to": statement.last_day.isoformat(),
+        "openingBalance": rupees_json(statement.opening_balance),
+        "closingBalance": rupees_json(statement.closing_balance),
+    }
+    yield json.dumps(head)[:-1] + ', "entries": ['
+    for number, entry in enumerate(statement.entries):
+        yield ("," if number else "") + json.dumps(serialize(entry), default=str)
+    yield "]}"

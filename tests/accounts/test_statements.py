@@ -1,0 +1,203 @@
+"""Statements: JSON and CSV, day boundaries in India time, reconciliation, formula-safe CSV,
+bad ranges, and memory that stays flat while 100,000 entries stream out."""
+
+import csv
+import io
+import json
+import tracemalloc
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Account, LedgerEntry, Transfer
+from accounts.services import transfer_create
+from accounts.statements import rupees_text, spreadsheet_safe
+from paytm_site.clock import INDIA
+
+pytestmark = pytest.mark.django_db
+STATEMENT = "/api/v1/account/statement"
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def at_india(day: str, clock: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=INDIA)
+
+
+@pytest.fixture
+def dated(make_person):
+    """Asha's ledger with entries at known India times around two midnights."""
+    asha, bilal = make_person("Asha", "Rao", grant=100_000), make_person("Bilal", '=HYPERLINK("x")')
+    Transfer.objects.filter(recipient__user=asha).update(created_at=at_india("2026-03-01", "09:00"))
+    LedgerEntry.objects.filter(account__user=asha).update(created_at=at_india("2026-03-01", "09:00"))
+    moments = [("2026-03-01", "23:59"), ("2026-03-02", "00:01"), ("2026-03-02", "23:59"), ("2026-03-03", "00:00")]
+    for number, (day, clock) in enumerate(moments, start=1):
+        receipt = transfer_create(sender=asha, recipient_id=str(bilal.public_id), amount=number * 100)
+        moment = at_india(day, clock)
+        Transfer.objects.filter(public_id=receipt.transfer_id).update(created_at=moment)
+        LedgerEntry.objects.filter(transfer__public_id=receipt.transfer_id).update(created_at=moment)
+    return asha, bilal
+
+
+def test_json_statement_reconciles_with_india_day_boundaries(dated, client_for):
+    asha, _ = dated
+    response = client_for(asha).get(STATEMENT, {"from": "2026-03-02", "to": "2026-03-02"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    statement = json.loads(body_of(response))
+    # 1,000.00 granted, 1.00 sent on the 1st at 23:59 IST: the 2nd opens at 999.00
+    assert (statement["from"], statement["to"], statement["openingBalance"]) == ("2026-03-02", "2026-03-02", 999)
+    assert [entry["amount"] for entry in statement["entries"]] == [2, 3]  # 00:01 and 23:59, oldest first
+    moved = sum(Decimal(str(e["amount"])) * (-1 if e["direction"] == "debit" else 1) for e in statement["entries"])
+    assert Decimal(str(statement["openingBalance"])) + moved == Decimal(str(statement["closingBalance"])) == 994
+    assert set(statement["entries"][0]) == {
+        "id",
+        "kind",
+        "direction",
+        "amount",
+        "balanceAfter",
+        "counterparty",
+        "note",
+        "createdAt",
+    }
+
+
+def test_csv_statement(dated, client_for):
+    asha, _ = dated
+    response = client_for(asha).get(STATEMENT, {"from": "2026-03-01", "to": "2026-03-03", "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="statement-2026-03-01-2026-03-03.csv"'
+    rows = list(csv.reader(io.StringIO(body_of(response).decode())))
+    assert rows[0] == ["date", "id", "kind", "direction", "counterparty", "amount", "balance_after"]
+    assert [row[0] for row in rows[1:]] == [
+        "2026-03-01 09:00:00",
+        "2026-03-01 23:59:00",
+        "2026-03-02 00:01:00",
+        "2026-03-02 23:59:00",
+        "2026-03-03 00:00:00",
+    ]
+    assert [(row[2], row[3], row[5], row[6]) for row in rows[1:3]] == [
+        ("grant", "credit", "1000.00", "1000.00"),
+        ("transfer", "debit", "-1.00", "999.00"),
+    ]
+    assert rows[1][4] == "" and rows[2][4] == '\'Bilal =HYPERLINK("x")'[0:0] + 'Bilal =HYPERLINK("x")'
+    assert sum(Decimal(row[5]) for row in rows[1:]) == Decimal(rows[-1][6])  # opening 0 + entries = closing
+
+
+def test_csv_cells_that_start_like_a_formula_are_neutralised(make_person, client_for):
+    asha = make_person("Asha", "Rao", grant=10_000)
+    payee = make_person("=cmd|' /C calc'!A0", "-2+3")
+    transfer_create(sender=asha, recipient_id=str(payee.public_id), amount=100)
+    today = timezone.localtime(timezone.now(), INDIA).date().isoformat()
+    response = client_for(asha).get(STATEMENT, {"from": today, "to": today, "format": "csv"})
+    counterparty = list(csv.reader(io.StringIO(body_of(response).decode())))[-1][4]
+    assert counterparty == "'=cmd|' /C calc'!A0 -2+3"
+
+
+@pytest.mark.parametrize(
+    "text, safe", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-x", "'-x"), ("@sum", "'@sum"), ("Asha", "Asha")]
+)
+def test_spreadsheet_safe(text, safe):
+    assert spreadsheet_safe(text) == safe
+
+
+@pytest.mark.parametrize("paise, text", [(0, "0.00"), (5, "0.05"), (-1250, "-12.50"), (100_000_000, "1000000.00")])
+def test_rupees_text(paise, text):
+    assert rupees_text(paise) == text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2026-13-01", "to": "2026-12-31"},
+        {"from": "yesterday", "to": "2026-01-01"},
+        {"from": "2026-03-02", "to": "2026-03-01"},
+        {"from": "2025-01-01", "to": "2026-01-02"},
+        {"from": "2026-02-30"},
+    ],
+)
+def test_bad_ranges_are_400(make_person, client_for, params):
+    response = client_for(make_person()).get(STATEMENT, params)
+    assert response.status_code == 400 and response.json() == {"message": "Invalid date range"}
+
+
+def test_a_year_of_366_days_is_allowed_and_defaults_are_this_month(make_person, client_for):
+    client = client_for(make_person())
+    assert client.get(STATEMENT, {"from": "2024-01-01", "to": "2024-12-31"}).status_code == 200  # a leap year
+    today = timezone.localtime(timezone.now(), INDIA).date()
+    statement = json.loads(body_of(client.get(STATEMENT)))
+    assert (statement["from"], statement["to"]) == (today.replace(day=1).isoformat(), today.isoformat())
+
+
+def test_statement_needs_a_token(api):
+    assert api.get(STATEMENT).status_code == 403
+
+
+def make_many_entries(person, other, count: int) -> None:
+    """`count` transfers of ₹0.01 from `person` to `other`, written in bulk, with every
+    invariant kept (entries and running balances as the ledger writes them)."""
+    wallet, other_wallet = Account.objects.get(user=person), Account.objects.get(user=other)
+    now = timezone.now()
+    transfers = Transfer.objects.bulk_create(
+        [
+            Transfer(kind="transfer", sender=wallet, recipient=other_wallet, amount=1, created_at=now)
+            for _ in range(count)
+        ],
+        batch_size=5000,
+    )
+    entries, mine, theirs = [], wallet.balance, other_wallet.balance
+    for transfer in transfers:
+        mine, theirs = mine - 1, theirs + 1
+        entries.append(LedgerEntry(transfer=transfer, account=wallet, amount=-1, balance_after=mine, created_at=now))
+        entries.append(
+            LedgerEntry(transfer=transfer, account=other_wallet, amount=1, balance_after=theirs, created_at=now)
+        )
+    LedgerEntry.objects.bulk_create(entries, batch_size=10_000)
+    Account.objects.filter(pk=wallet.pk).update(balance=mine)
+    Account.objects.filter(pk=other_wallet.pk).update(balance=theirs)
+
+
+MEMORY_BOUND = 2_500_000  # bytes; the statements below are 4 (CSV) and 12 (JSON) times as big
+
+
+def streamed(response, consume) -> int:
+    """Feed each chunk of a streamed response to `consume`, as a client reads it; return the
+    peak memory Python allocated meanwhile."""
+    tracemalloc.start()
+    for chunk in response.streaming_content:
+        consume(chunk)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def test_a_statement_of_100000_entries_streams_in_flat_memory(make_person, client_for):
+    asha, bilal = make_person("Asha", "Rao", grant=500_000), make_person("Bilal", "Khan", grant=100)
+    make_many_entries(asha, bilal, 100_000)
+    today = timezone.localtime(timezone.now(), INDIA).date().isoformat()
+    client = client_for(asha)
+
+    csv_seen = {"rows": 0, "bytes": 0, "total": Decimal(0), "last": None}
+
+    def read_csv_line(chunk):
+        csv_seen["bytes"] += len(chunk)
+        if csv_seen["rows"]:
+            cells = chunk.decode().rstrip("\r\n").split(",")
+            csv_seen["total"] += Decimal(cells[5])
+            csv_seen["last"] = Decimal(cells[6])
+        csv_seen["rows"] += 1
+
+    csv_peak = streamed(client.get(STATEMENT, {"from": today, "to": today, "format": "csv"}), read_csv_line)
+    assert csv_seen["rows"] == 100_000 + 2  # the header, the grant and the payments
+    assert csv_seen["total"] == csv_seen["last"] == Decimal("4000.00")  # opening 0 + entries = closing
+    assert csv_seen["bytes"] > 3 * MEMORY_BOUND and csv_peak < MEMORY_BOUND, (csv_seen["bytes"], csv_peak)
+
+    json_seen = {"bytes": 0}
+    json_peak = streamed(
+        client.get(STATEMENT, {"from": today, "to": today}),
+        lambda chunk: json_seen.update(bytes=json_seen["bytes"] + len(chunk)),
+    )
+    assert json_seen["bytes"] > 3 * MEMORY_BOUND and json_peak < MEMORY_BOUND, (json_seen["bytes"], json_peak)
