@@ -7,6 +7,7 @@ edited here. Operators (staff without a wallet) are managed with Django's usual 
 superusers: that is where roles (groups) are given."""
 
 import uuid
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -164,10 +165,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_urls(self):
         actions = [
-            ("freeze", self.freeze_view),
-            ("unfreeze", self.unfreeze_view),
-            ("deactivate", self.deactivate_view),
-            ("reactivate", self.reactivate_view),
+            *((name, partial(self.reason_action_view, action=name)) for name in self.REASON_ACTIONS),
             ("propose-adjustment", self.propose_adjustment_view),
         ]
         return [
@@ -223,47 +221,28 @@ class UserAdmin(DjangoUserAdmin):
     def _back(self, person) -> str:
         return reverse("admin:users_user_change", args=[person.pk])
 
-    def freeze_view(self, request, object_id):
-        person = self._person(request, object_id)
-        return run_action(
-            request,
-            lambda: wallet_set_frozen(
-                operator=request.user, person=person, frozen=True, reason=request.POST.get("reason")
-            ),
-            done=f"The wallet of {person.full_name} is frozen.",
-            back_to=self._back(person),
-        )
+    # The actions of a person's page that take only a reason: (service, its keyword, value, done).
+    REASON_ACTIONS = {
+        "freeze": (wallet_set_frozen, "frozen", True, "The wallet of {name} is frozen."),
+        "unfreeze": (wallet_set_frozen, "frozen", False, "The wallet of {name} is no longer frozen."),
+        "deactivate": (
+            person_set_active,
+            "active",
+            False,
+            "{name} is deactivated: their tokens and sign-in no longer work.",
+        ),
+        "reactivate": (person_set_active, "active", True, "{name} is active again."),
+    }
 
-    def unfreeze_view(self, request, object_id):
+    def reason_action_view(self, request, object_id, *, action: str):
+        service, keyword, value, done = self.REASON_ACTIONS[action]
         person = self._person(request, object_id)
         return run_action(
             request,
-            lambda: wallet_set_frozen(
-                operator=request.user, person=person, frozen=False, reason=request.POST.get("reason")
+            lambda: service(
+                operator=request.user, person=person, reason=request.POST.get("reason"), **{keyword: value}
             ),
-            done=f"The wallet of {person.full_name} is no longer frozen.",
-            back_to=self._back(person),
-        )
-
-    def deactivate_view(self, request, object_id):
-        person = self._person(request, object_id)
-        return run_action(
-            request,
-            lambda: person_set_active(
-                operator=request.user, person=person, active=False, reason=request.POST.get("reason")
-            ),
-            done=f"{person.full_name} is deactivated: their tokens and sign-in no longer work.",
-            back_to=self._back(person),
-        )
-
-    def reactivate_view(self, request, object_id):
-        person = self._person(request, object_id)
-        return run_action(
-            request,
-            lambda: person_set_active(
-                operator=request.user, person=person, active=True, reason=request.POST.get("reason")
-            ),
-            done=f"{person.full_name} is active again.",
+            done=done.format(name=person.full_name),
             back_to=self._back(person),
         )
 

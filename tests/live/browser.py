@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
+PASSWORD = "correct horse battery"
 
 
 def launch_chromium(playwright):
@@ -50,3 +52,16 @@ def screenshot(page, name):
     if SCREENSHOT_DIR:
         Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+
+
+def sign_up_in_browser(page, first_name, last_name="Page") -> str:
+    """Sign a new person up through the page; return their email."""
+    email = f"{first_name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto("/signup")
+    page.get_by_label("First name").fill(first_name)
+    page.get_by_label("Last name").fill(last_name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/dashboard")
+    return email

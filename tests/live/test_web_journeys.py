@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.browser import screenshot, watch_console
+from tests.live.browser import screenshot, sign_up_in_browser, watch_console
 
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
@@ -45,16 +45,8 @@ def browse(browser, web_wallet):
     assert [p for found in problems for p in found] == []
 
 
-def sign_up(page, first_name, last_name="Journey") -> str:
-    email = f"{first_name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-    page.goto("/signup")
-    page.get_by_label("First name").fill(first_name)
-    page.get_by_label("Last name").fill(last_name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url("**/dashboard")
-    return email
+def sign_up_journey(page, first_name, last_name="Journey") -> str:
+    return sign_up_in_browser(page, first_name, last_name)
 
 
 def sign_in(page, email, password=PASSWORD):
@@ -86,8 +78,8 @@ def page_is_sound(page):
 
 def test_ask_for_money_and_get_paid(browse, web_wallet):
     asker, payer = browse(), browse()
-    asker_email = sign_up(asker, "Meena")
-    payer_email = sign_up(payer, "Farhan")
+    asker_email = sign_up_journey(asker, "Meena")
+    payer_email = sign_up_journey(payer, "Farhan")
     payer_before, asker_before = api_balance(web_wallet, payer_email), api_balance(web_wallet, asker_email)
 
     asker.goto("/requests")
@@ -123,8 +115,8 @@ def test_ask_for_money_and_get_paid(browse, web_wallet):
 
 def test_decline_and_cancel(browse, web_wallet):
     asker, payer = browse(), browse()
-    sign_up(asker, "Kiran")
-    payer_email = sign_up(payer, "Tenzin")
+    sign_up_journey(asker, "Kiran")
+    payer_email = sign_up_journey(payer, "Tenzin")
     payer_id = public_id(web_wallet, payer_email)
     for amount in ("1.00", "2.00"):
         asker.goto(f"/requests?id={payer_id}")
@@ -143,7 +135,7 @@ def test_decline_and_cancel(browse, web_wallet):
 
 def test_receive_with_a_qr_code_and_its_link(browse, web_wallet):
     receiver, payer = browse(), browse()
-    receiver_email = sign_up(receiver, "Nalini")
+    receiver_email = sign_up_journey(receiver, "Nalini")
     receiver_id = public_id(web_wallet, receiver_email)
     receiver.goto("/receive")
     expect(receiver.locator("#qr svg")).to_be_visible()
@@ -169,7 +161,7 @@ def test_receive_with_a_qr_code_and_its_link(browse, web_wallet):
 
 def test_history_with_a_date_range_and_a_csv_download(browse, web_wallet):
     page = browse()
-    email = sign_up(page, "Harsha")
+    email = sign_up_journey(page, "Harsha")
     other = web_wallet.signup("Nisha")
     token = api_token(web_wallet, email)
     with web_wallet.client(token) as client:
@@ -206,7 +198,7 @@ def test_history_with_a_date_range_and_a_csv_download(browse, web_wallet):
 
 def test_profile_name_password_and_sign_out_everywhere(browse, web_wallet):
     page, other_browser = browse(), browse()
-    email = sign_up(page, "Ira")
+    email = sign_up_journey(page, "Ira")
     other_browser.goto("/signin")
     sign_in(other_browser, email)
     other_browser.wait_for_url("**/dashboard")
@@ -250,6 +242,6 @@ def test_profile_name_password_and_sign_out_everywhere(browse, web_wallet):
 @pytest.mark.parametrize("path", ["/dashboard", "/requests", "/receive", "/history", "/profile", "/send?id=x"])
 def test_every_page_reads_on_a_phone(browse, path):
     page = browse()
-    sign_up(page, "Venkatanarasimharajuvaripeta", "Chinnappareddigaripallevenkatasubbammagaarux")
+    sign_up_journey(page, "Venkatanarasimharajuvaripeta", "Chinnappareddigaripallevenkatasubbammagaarux")
     page.goto(path)
     page_is_sound(page)

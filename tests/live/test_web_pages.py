@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.browser import screenshot, watch_console
+from tests.live.browser import screenshot, sign_up_in_browser, watch_console
 
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
@@ -38,18 +38,6 @@ def api_history(wallet, email) -> list:
         token = client.post("/api/v1/user/signin", json={"username": email, "password": PASSWORD}).json()["token"]
     with wallet.client(token) as client:
         return client.get("/api/v1/account/transactions").json()["transactions"]
-
-
-def sign_up_in_browser(page, first_name, last_name="Page"):
-    email = f"{first_name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-    page.goto("/signup")
-    page.get_by_label("First name").fill(first_name)
-    page.get_by_label("Last name").fill(last_name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url("**/dashboard")
-    return email
 
 
 def shown_balance(page) -> int:
