@@ -5,12 +5,13 @@ snapshot, and the number of statements per request stays where it was measured."
 import uuid
 
 import pytest
-from django.db import connection
 from django.forms.models import model_to_dict
 
 from accounts.exceptions import InvalidAccount
 from accounts.selectors import balance_get, wallet_id_for
 from accounts.services import transfer_create
+from accounts.stores import ledger_store
+from accounts.stores.postgres import PostgresLedgerStore
 from users.models import User
 from users.selectors import user_for_token
 from users.tokens import tokens_for
@@ -71,7 +72,9 @@ def test_wallet_lookup_ignores_inactive_people(make_person):
     assert wallet_id_for(public_id=uuid.uuid4()) is None
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement counts measured on PostgreSQL")
+@pytest.mark.skipif(
+    not isinstance(ledger_store(), PostgresLedgerStore), reason="statement counts measured on PostgreSQL"
+)
 def test_statements_per_request_on_postgresql(make_person, api, django_assert_num_queries):
     asha, bilal = make_person("Asha", grant=10_000), make_person("Bilal", grant=5_000)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(asha)['token']}")
