@@ -62,6 +62,14 @@ def clean_reason(reason) -> str:
     return reason
 
 
+def wallet_pk_of(person: User):
+    """The primary key of the person's wallet; InvalidAccount for someone without one."""
+    wallet_pk = Account.objects.filter(user=person, kind=Account.Kind.USER).values_list("pk", flat=True).first()
+    if wallet_pk is None:
+        raise InvalidAccount()
+    return wallet_pk
+
+
 def _audit(unit, *, operator, action, target_type, target_id, reason, before, after) -> None:
     unit.insert(
         AuditEntry(
@@ -84,9 +92,7 @@ def wallet_set_frozen(*, operator, person: User, frozen: bool, reason: str) -> N
     for money, and it leaves search; its owner can still sign in and read everything."""
     require(operator, CAN_FREEZE)
     reason = clean_reason(reason)
-    wallet_pk = Account.objects.filter(user=person, kind=Account.Kind.USER).values_list("pk", flat=True).first()
-    if wallet_pk is None:
-        raise InvalidAccount()
+    wallet_pk = wallet_pk_of(person)
 
     def work(unit):
         wallet = unit.lock_row(Account, wallet_pk)
@@ -204,9 +210,7 @@ def adjustment_propose(*, operator, person: User, direction: str, amount: int, r
         raise InvalidAmount()
     if direction not in AdjustmentProposal.Direction.values:
         raise InvalidAmount("Choose credit or debit")
-    wallet_pk = Account.objects.filter(user=person, kind=Account.Kind.USER).values_list("pk", flat=True).first()
-    if wallet_pk is None:
-        raise InvalidAccount()
+    wallet_pk = wallet_pk_of(person)
     proposal = AdjustmentProposal(
         account_id=wallet_pk, direction=direction, amount=amount, reason=reason, proposed_by=operator
     )

@@ -13,12 +13,14 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.exceptions import InvalidAmount
-from accounts.models import AdjustmentProposal, AuditEntry, LedgerEntry
+from accounts.models import AdjustmentProposal, AuditEntry, LedgerEntry, MoneyRequest
 from accounts.money import format_inr, parse_rupees
 from accounts.operations import (
     CAN_DEACTIVATE,
@@ -205,6 +207,13 @@ class UserAdmin(DjangoUserAdmin):
                 "statement": statement,
                 "proposals": [
                     (proposal, proposal_is_expired(proposal)) for proposal in proposals.order_by("-proposed_at")
+                ],
+                "pending_requests": [
+                    (request_, "asked of them" if request_.payer_id == person.pk else "asked by them")
+                    for request_ in MoneyRequest.objects.filter(Q(payer=person) | Q(requester=person))
+                    .filter(status=MoneyRequest.Status.PENDING, expires_at__gt=timezone.now())
+                    .select_related("payer", "requester")
+                    .order_by("-pk")
                 ],
                 "audit": AuditEntry.objects.filter(target_id=str(person.public_id)).select_related("actor")[:20],
                 "can_freeze": operator.has_perm(CAN_FREEZE),

@@ -271,3 +271,17 @@ def test_an_operator_is_made_with_the_command_and_given_roles(db, monkeypatch):
 def test_an_action_on_something_that_does_not_exist_is_404_not_500(operator_client, ledger, path):
     client, _ = operator_client(superuser=True)
     assert client.post(path, {"reason": "r"}).status_code == 404
+
+
+def test_a_persons_page_lists_their_pending_money_requests(operator_client, ledger, client_for):
+    asha, bilal, _ = ledger
+    asked = client_for(asha).post(
+        "/api/v1/account/requests", {"from": str(bilal.public_id), "amount": "3.25", "note": "lunch"}, format="json"
+    )
+    assert asked.status_code == 200
+    client, _ = operator_client("Support")
+    page = client.get(f"/admin/users/user/{bilal.pk}/change/").content.decode()
+    assert 'id="pending-requests"' in page and "asked of them" in page and "by Asha Rao" in page
+    assert "₹3.25" in page and "lunch" in page
+    client_for(bilal).post(f"/api/v1/account/requests/{asked.json()['requestId']}/decline")
+    assert 'id="pending-requests"' not in client.get(f"/admin/users/user/{bilal.pk}/change/").content.decode()

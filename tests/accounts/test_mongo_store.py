@@ -636,3 +636,49 @@ class TestCollectionValidators:
             ("token_revocations", "jti", {"unique": True, "name": "token_revocation_jti"}),
             ("token_revocations", "expires_at", {"expireAfterSeconds": 0, "name": "token_revocation_expiry"}),
         ]
+
+
+class TestOperatorsOnMongoDB:
+    """The operators' services (accounts/operations.py) on the MongoDB store: the same units of
+    work, their primitives recorded by the fake."""
+
+    @pytest.fixture
+    def operations(self, store, monkeypatch):
+        from types import SimpleNamespace
+
+        import accounts.ledger
+        import accounts.operations
+
+        monkeypatch.setattr(accounts.operations, "ledger_store", lambda: store)
+        monkeypatch.setattr(accounts.ledger, "ledger_store", lambda: store)
+        monkeypatch.setattr(accounts.operations, "wallet_pk_of", lambda person: SENDER)
+        operator = SimpleNamespace(pk=ObjectId(), is_active=True, is_staff=True, has_perm=lambda permission: True)
+        return accounts.operations, operator
+
+    def test_freezing_writes_the_flag_and_its_audit_entry_in_one_transaction(self, operations, client, database):
+        service, operator = operations
+        person = User(email="asha@example.com", first_name="Asha", last_name="Rao", password="x")
+
+        service.wallet_set_frozen(operator=operator, person=person, frozen=True, reason="fraud report")
+
+        assert database[ACCOUNTS].documents[SENDER]["frozen"] is True
+        (entry,) = database["accounts_auditentry"].documents.values()
+        assert (entry["action"], entry["reason"], entry["after"]) == ("freeze", "fraud report", {"frozen": True})
+        assert client.commits == 1 and len({id(call.session) for call in database.calls}) == 1
+
+    def test_a_reversal_is_posted_once_with_its_audit_entry(self, operations, store, database):
+        from accounts.exceptions import AlreadyReversed
+
+        service, operator = operations
+        posted = send(store, amount=300)
+        original = instance_of(Transfer, database[TRANSFERS].documents[posted.transfer.pk], store.connection)
+
+        service.transfer_reverse(operator=operator, transfer=original, reason="sent by mistake")
+
+        assert balances(database)[SENDER] == 1_000 and balances(database)[RECIPIENT] == 50
+        (reversal,) = [t for t in database[TRANSFERS].documents.values() if t["kind"] == "reversal"]
+        assert reversal["reverses_id"] == original.pk and reversal["note"] == "sent by mistake"
+        assert [e["action"] for e in database["accounts_auditentry"].documents.values()] == ["reverse"]
+        with pytest.raises(AlreadyReversed):
+            service.transfer_reverse(operator=operator, transfer=original, reason="again")
+        assert len(database["accounts_auditentry"].documents) == 1
