@@ -19,7 +19,7 @@ from typing import Protocol
 
 from accounts.exceptions import REFUSALS, IdempotencyConflict, InvalidAmount, WalletError
 from accounts.models import NOTE_MAX_LENGTH, IdempotencyRecord
-from accounts.money import MAX_TRANSFER_PAISE
+from accounts.money import is_valid_paise
 from accounts.movements import Movement, check
 from accounts.stores import ledger_store
 from accounts.stores.base import (
@@ -61,9 +61,7 @@ class Source(Protocol):
 
 
 def validate(movement: Movement) -> None:
-    if isinstance(movement.amount, bool) or not isinstance(movement.amount, int):
-        raise InvalidAmount()
-    if not 0 < movement.amount <= MAX_TRANSFER_PAISE:
+    if not is_valid_paise(movement.amount):
         raise InvalidAmount()
     if len(movement.note) > NOTE_MAX_LENGTH:
         raise ValueError(f"a note is at most {NOTE_MAX_LENGTH} characters")
@@ -77,7 +75,6 @@ def post(
     store: LedgerStore | None = None,
 ) -> Outcome:
     """Post `movement` in a unit of work of its own."""
-    validate(movement)
     store = store or ledger_store()
     return store.run(lambda unit: post_in(unit, movement, idempotency=idempotency, source=source))
 

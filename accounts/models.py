@@ -122,6 +122,12 @@ class LedgerEntry(models.Model):
     def __str__(self):
         return f"{'Debit' if self.amount < 0 else 'Credit'} of {abs(self.amount)} paise on account #{self.account_id}"
 
+    @property
+    def counterparty(self):
+        """The person on the other side of this entry, or None for a system account."""
+        transfer = self.transfer
+        return (transfer.recipient if self.amount < 0 else transfer.sender).user
+
 
 class IdempotencyRecord(models.Model):
     """The first outcome of a user's Idempotency-Key (Stripe's semantics): a retry with the

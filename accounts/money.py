@@ -43,6 +43,11 @@ def parse_rupees(value) -> int:
     return int(paise)
 
 
+def is_valid_paise(amount) -> bool:
+    """An amount a movement may carry: whole paise (never a bool), more than 0, at most the cap."""
+    return isinstance(amount, int) and not isinstance(amount, bool) and 0 < amount <= MAX_TRANSFER_PAISE
+
+
 def rupees_json(paise: int) -> float | int:
     """A JSON number exact to the paisa: integral amounts stay ints, others the shortest
     float that round-trips the two decimals (a correctly rounded paise/100)."""

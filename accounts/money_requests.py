@@ -5,7 +5,6 @@ expired when the payment posts, and is marked paid with the transfer in the same
 work, so whatever races it (pay against pay, cancel, decline or the clock), it is paid at
 most once."""
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,23 +24,24 @@ from accounts.exceptions import (
     RequestNotPending,
 )
 from accounts.models import REQUEST_NOTE_MAX_LENGTH, Account, MoneyRequest, Transfer
-from accounts.money import MAX_TRANSFER_PAISE
+from accounts.money import is_valid_paise
 from accounts.movements import Movement
 from accounts.services import TransferReceipt, parse_public_id, receipt_of, valid_idempotency_key, wallet_id_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, PostedTransfer
 from paytm_site.pagination import Page, decode_cursor, keyset_page
+from paytm_site.text import has_control_characters
 from users.models import User
+from users.selectors import payable_person
 
 DIRECTIONS = ("incoming", "outgoing")
 STATUSES = ("pending", "paid", "declined", "cancelled", "expired")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def request_create(*, requester: User, payer_id: str, amount: int, note: str = "") -> MoneyRequest:
     """Ask the person whose public id is `payer_id` for `amount` paise. Refused for yourself,
     an unknown, deactivated or frozen payer (Invalid account), and from a frozen wallet."""
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TRANSFER_PAISE:
+    if not is_valid_paise(amount):
         raise InvalidAmount()
     note = _clean_note(note)
     own_wallet = Account.objects.filter(user=requester, kind=Account.Kind.USER).values("pk", "frozen").first()
@@ -49,11 +49,7 @@ def request_create(*, requester: User, payer_id: str, amount: int, note: str = "
         raise InvalidAccount()
     if own_wallet["frozen"]:
         raise AccountFrozen()
-    payer = (
-        User.objects.filter(public_id=parse_public_id(payer_id), is_active=True, account__frozen=False)
-        .exclude(pk=requester.pk)
-        .first()
-    )
+    payer = payable_person(parse_public_id(payer_id), exclude=requester)
     if payer is None:
         raise InvalidAccount()
     now = timezone.now()
@@ -158,7 +154,7 @@ def _clean_note(note) -> str:
     if not isinstance(note, str):
         raise InvalidNote()
     note = note.strip()
-    if len(note) > REQUEST_NOTE_MAX_LENGTH or _CONTROL_CHARACTERS.search(note):
+    if len(note) > REQUEST_NOTE_MAX_LENGTH or has_control_characters(note):
         raise InvalidNote()
     return note
 

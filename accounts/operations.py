@@ -9,7 +9,6 @@ ledger algorithm (accounts/ledger.py), with the row that gates it (the transfer 
 reversed, the proposal being approved) as the movement's source.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,10 +33,11 @@ from accounts.exceptions import (
 )
 from accounts.ledger_checks import ledger_verify
 from accounts.models import NOTE_MAX_LENGTH, Account, AdjustmentProposal, AuditEntry, LedgerCheck, Transfer
-from accounts.money import MAX_TRANSFER_PAISE, format_inr
+from accounts.money import format_inr, is_valid_paise
 from accounts.movements import Movement
 from accounts.stores import ledger_store
 from accounts.stores.base import LedgerReport, PostedTransfer
+from paytm_site.text import has_control_characters
 from users.models import User
 
 ADJUSTMENT_APPROVAL_DAYS = 7
@@ -47,7 +47,6 @@ CAN_REVERSE = "accounts.reverse_transfer"
 CAN_PROPOSE = "accounts.propose_adjustment"
 CAN_DECIDE = "accounts.approve_adjustment"
 CAN_DEACTIVATE = "users.deactivate_user"
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def require(operator, permission: str) -> None:
@@ -57,7 +56,7 @@ def require(operator, permission: str) -> None:
 
 def clean_reason(reason) -> str:
     reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason or len(reason) > NOTE_MAX_LENGTH or _CONTROL_CHARACTERS.search(reason):
+    if not reason or len(reason) > NOTE_MAX_LENGTH or has_control_characters(reason):
         raise ReasonRequired()
     return reason
 
@@ -206,7 +205,7 @@ def transfer_reverse(*, operator, transfer: Transfer, reason: str) -> ledger.Pos
 def adjustment_propose(*, operator, person: User, direction: str, amount: int, reason: str) -> AdjustmentProposal:
     require(operator, CAN_PROPOSE)
     reason = clean_reason(reason)
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TRANSFER_PAISE:
+    if not is_valid_paise(amount):
         raise InvalidAmount()
     if direction not in AdjustmentProposal.Direction.values:
         raise InvalidAmount("Choose credit or debit")

@@ -45,8 +45,7 @@ _DATETIME = serializers.DateTimeField()
 def history_item(entry) -> dict:
     """One ledger entry of a wallet as its owner sees it (the history and the statements).
     Plain code rather than a serializer per entry: a statement streams many thousands."""
-    transfer = entry.transfer
-    other = (transfer.recipient if entry.amount < 0 else transfer.sender).user
+    transfer, other = entry.transfer, entry.counterparty
     return {
         "id": str(transfer.public_id),
         "kind": transfer.kind,

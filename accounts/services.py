@@ -12,7 +12,7 @@ from datetime import datetime
 from accounts import ledger
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
 from accounts.models import IDEMPOTENCY_KEY_MAX_LENGTH, Account, Transfer
-from accounts.money import MAX_TRANSFER_PAISE, STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
+from accounts.money import STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE, is_valid_paise
 from accounts.movements import Movement
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest
@@ -69,7 +69,7 @@ def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: 
     is `recipient_id`. Raises InvalidAmount, InvalidAccount, AccountFrozen,
     InsufficientBalance, IdempotencyConflict; a retried key returns the first receipt
     without moving money."""
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TRANSFER_PAISE:
+    if not is_valid_paise(amount):
         raise InvalidAmount()
     idempotency_key = valid_idempotency_key(idempotency_key)
     recipient = parse_public_id(recipient_id)

@@ -86,12 +86,6 @@ def statement_get(*, user, first_day: date, last_day: date) -> Statement:
     return Statement(first_day, last_day, opening, opening + (totals["moved"] or 0), entries)
 
 
-def counterparty_of(entry: LedgerEntry):
-    """The person on the other side of an entry, or None for a system account."""
-    transfer = entry.transfer
-    return (transfer.recipient if entry.amount < 0 else transfer.sender).user
-
-
 def rupees_text(paise: int) -> str:
     """Signed rupees with two decimals: -1250 -> "-12.50"."""
     sign = "-" if paise < 0 else ""
@@ -116,7 +110,7 @@ def csv_lines(statement: Statement) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(CSV_HEADER)
     for entry in statement.entries:
-        other = counterparty_of(entry)
+        other = entry.counterparty
         yield writer.writerow(
             [
                 in_india(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),

@@ -33,6 +33,19 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     return offset_page(rows, offset=offset, limit=limit)
 
 
+def payable_person(public_id, *, exclude: User | None = None) -> User | None:
+    """The active person with this public id (a UUID or its text) whose wallet can be paid or
+    asked for money (it exists and is not frozen), other than `exclude`; None otherwise."""
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    people = User.objects.filter(public_id=key, is_active=True, account__isnull=False, account__frozen=False)
+    if exclude is not None:
+        people = people.exclude(pk=exclude.pk)
+    return people.first()
+
+
 def user_for_token(*, public_id) -> User | None:
     """The person an access token names, or None. Every API request starts here, so the
     store answers it its fastest way (on PostgreSQL, one query that also brings the wallet's

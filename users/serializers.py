@@ -1,17 +1,15 @@
 """Input and output shapes of the user endpoints, in the contract's camelCase."""
 
-import re
-
 from rest_framework import serializers
 
+from paytm_site.text import has_control_characters
 from users.models import NAME_MAX_LENGTH
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 PASSWORD_MAX_LENGTH = 128
 
 
 def no_control_characters(value: str) -> str:
-    if _CONTROL_CHARACTERS.search(value):
+    if has_control_characters(value):
         raise serializers.ValidationError("Must not contain control characters.")
     return value
 

@@ -17,8 +17,7 @@ from accounts.exceptions import InvalidAccount
 from accounts.money import format_inr, parse_rupees
 from accounts.money_requests import request_cancel, request_create, request_decline, request_pay, requests_list
 from paytm_site.errors import ServiceError
-from users.models import User
-from users.selectors import user_search
+from users.selectors import payable_person, user_search
 from web.forms import AskForm, PayRequestForm
 from web.views import show_error
 
@@ -29,7 +28,7 @@ LISTED = 50
 @require_http_methods(["GET", "POST"])
 def requests_page(request):
     """Ask someone (found by name, or chosen from the dashboard), and the lists of requests."""
-    payer = _person(request.GET.get("id"), exclude=request.user)
+    payer = payable_person(request.GET.get("id"), exclude=request.user)
     form = AskForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -127,12 +126,3 @@ def pay_link(request, public_id):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('signin')}?{urlencode({'next': send})}")
     return redirect(send)
-
-
-def _person(public_id, *, exclude) -> User | None:
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    people = User.objects.filter(public_id=key, is_active=True, account__isnull=False, account__frozen=False)
-    return people.exclude(pk=exclude.pk).first()

@@ -22,8 +22,7 @@ from accounts.selectors import balance_get, transactions_list, wallet_is_frozen
 from accounts.services import transfer_create
 from paytm_site.clock import in_india
 from paytm_site.errors import ServiceError
-from users.models import User
-from users.selectors import user_search
+from users.selectors import payable_person, user_search
 from users.services import user_signin, user_signup
 from users.throttling import AuthRateThrottle
 from web.forms import SendForm, SigninForm, SignupForm
@@ -131,7 +130,7 @@ def dashboard(request):
 def send_page(request):
     """Amount, then a confirmation, then the dashboard with the result. The amount step
     already refuses more than the balance; the confirmation decides under the lock."""
-    recipient = _recipient(request.GET.get("id", ""))
+    recipient = payable_person(request.GET.get("id", ""))
     context = {"recipient": recipient, "balance": balance_get(user=request.user)}
     if recipient is None:
         return render(request, "web/send.html", {**context, "page_error": MESSAGE_UNKNOWN_RECIPIENT}, status=404)
@@ -200,11 +199,3 @@ def _fresh_send_form(amount: str | None = None) -> SendForm:
     form = SendForm(data={"idempotency_key": uuid.uuid4().hex, "amount": amount})
     form.is_valid()
     return form
-
-
-def _recipient(public_id: str) -> User | None:
-    try:
-        key = uuid.UUID(public_id)
-    except (ValueError, AttributeError):
-        return None
-    return User.objects.filter(public_id=key, is_active=True, account__isnull=False, account__frozen=False).first()

@@ -16,7 +16,7 @@ def history_label(entry) -> str:
     """What a person reads for one line of their history."""
     transfer = entry.transfer
     debit = entry.amount < 0
-    other = (transfer.recipient if debit else transfer.sender).user
+    other = entry.counterparty
     name = other.full_name if other else ""
     if transfer.kind == "grant":
         return "Starting balance"
