@@ -127,6 +127,8 @@ STORAGES = {
 }
 # Serve straight from the apps' static folders when collectstatic has not run (local use).
 WHITENOISE_USE_FINDERS = True
+# With DEBUG on, an edited stylesheet is served as it now is, not as it was at start-up.
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies of this API are a few hundred bytes; refuse big ones early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)

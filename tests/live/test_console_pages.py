@@ -185,3 +185,12 @@ def test_a_persons_page_with_a_long_name_reads_at_1280_px(console, people):
     find(page, people["long"]["userId"])
     expect(page.locator("#profile-heading")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_persons_page_with_a_long_name_reads_on_a_phone(console, people):
+    """At 390 px the title wraps and a wide table scrolls inside its panel, not the page."""
+    page = console(superuser=True)
+    page.set_viewport_size({"width": 390, "height": 900})
+    find(page, people["long"]["userId"])
+    expect(page.locator("#statement")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
