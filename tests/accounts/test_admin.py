@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from accounts.models import Account, LedgerEntry, Transfer
@@ -112,11 +114,18 @@ def test_transfers_filter_by_user_and_date(operator_client, people):
     bilal_grant = Transfer.objects.get(kind="grant", recipient__user=bilal)
     assert str(Transfer.objects.get(kind="transfer").public_id) in page
     assert str(bilal_grant.public_id) not in page
-    today = Transfer.objects.first().created_at.date()
-    page = operator_client.get(
-        "/admin/accounts/transfer/",
-        {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day},
-    )
+    # The console reads dates in India time. 20:00 UTC on 1 March is 01:30 on 2 March in India,
+    # so filtering by the UTC date would find nothing; pinned so the test does not depend on
+    # the hour CI runs at.
+    Transfer.objects.update(created_at=datetime(2026, 3, 1, 20, 0, tzinfo=UTC))
+
+    def on_day(day):
+        return operator_client.get(
+            "/admin/accounts/transfer/", {"created_at__year": 2026, "created_at__month": 3, "created_at__day": day}
+        )
+
+    assert "0 transfers" in on_day(1).content.decode()
+    page = on_day(2)
     assert page.status_code == 200 and "3 transfers" in page.content.decode()
 
 
