@@ -52,14 +52,18 @@ def test_the_whole_contract(live_wallet):
             for r in me.get("/api/v1/user/bulk", params={"filter": "cor"}).json()["users"]
         )
 
+        # ₹1.25, or the whole grant when it is smaller (grants start at ₹1.00).
+        sent_paise = min(125, start)
         sent = me.post(
             "/api/v1/account/transfer",
-            json={"to": other["userId"], "amount": "1.25"},
+            json={"to": other["userId"], "amount": f"{sent_paise / 100:.2f}"},
             headers={"Idempotency-Key": "c-1"},
         )
-        assert sent.status_code == 200 and paise(sent.json()["balance"]) == start - 125
+        assert sent.status_code == 200 and paise(sent.json()["balance"]) == start - sent_paise
         replay = me.post(
-            "/api/v1/account/transfer", json={"to": other["userId"], "amount": 1.25}, headers={"Idempotency-Key": "c-1"}
+            "/api/v1/account/transfer",
+            json={"to": other["userId"], "amount": sent_paise / 100},
+            headers={"Idempotency-Key": "c-1"},
         )
         assert replay.json()["transferId"] == sent.json()["transferId"]
         assert (
@@ -79,11 +83,11 @@ def test_the_whole_contract(live_wallet):
         ]:
             response = me.post("/api/v1/account/transfer", json=body)
             assert response.status_code == 400 and response.json()["message"] == message, body
-        assert paise(me.get("/api/v1/account/balance").json()["balance"]) == start - 125
+        assert paise(me.get("/api/v1/account/balance").json()["balance"]) == start - sent_paise
 
         history = me.get("/api/v1/account/transactions").json()["transactions"]
         assert [row["direction"] for row in history] == ["debit", "credit"]
-        assert history[0]["counterparty"]["_id"] == other["userId"] and paise(history[0]["amount"]) == 125
+        assert history[0]["counterparty"]["_id"] == other["userId"] and paise(history[0]["amount"]) == sent_paise
 
     with live_wallet.client(other["token"]) as payee:
         assert payee.get("/api/v1/account/transactions").json()["transactions"][0]["direction"] == "credit"
