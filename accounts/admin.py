@@ -38,7 +38,8 @@ from accounts.operations import (
     proposal_is_expired,
     transfer_reverse,
 )
-from paytm_site.console import console_page, object_or_404, run_action
+from paytm_site.console import console_page, object_or_404
+from paytm_site.page_actions import run_action
 from users.admin import UserAdmin
 from users.models import User
 

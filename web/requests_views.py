@@ -17,6 +17,7 @@ from accounts.exceptions import InvalidAccount
 from accounts.money import format_inr, parse_rupees
 from accounts.money_requests import request_cancel, request_create, request_decline, request_pay, requests_list
 from paytm_site.errors import ServiceError
+from paytm_site.page_actions import run_action
 from users.selectors import payable_person, user_search
 from web.forms import AskForm, PayRequestForm
 from web.views import show_error
@@ -91,25 +92,23 @@ def pay_request(request, request_id):
 @login_required
 @require_POST
 def decline_request(request, request_id):
-    return _act(request, lambda: request_decline(payer=request.user, request_id=str(request_id)), "Request declined.")
+    return run_action(
+        request,
+        lambda: request_decline(payer=request.user, request_id=str(request_id)),
+        done="Request declined.",
+        back_to="requests",
+    )
 
 
 @login_required
 @require_POST
 def cancel_request(request, request_id):
-    return _act(
-        request, lambda: request_cancel(requester=request.user, request_id=str(request_id)), "Request cancelled."
+    return run_action(
+        request,
+        lambda: request_cancel(requester=request.user, request_id=str(request_id)),
+        done="Request cancelled.",
+        back_to="requests",
     )
-
-
-def _act(request, action, done: str):
-    try:
-        action()
-    except ServiceError as error:
-        messages.error(request, error.page_message)
-    else:
-        messages.success(request, done)
-    return redirect("requests")
 
 
 @login_required

@@ -34,6 +34,12 @@ class LiveWallet:
     def database_url(self) -> str:
         return self.env["DATABASE_URL"]
 
+    def sql(self, statement: str, params=()) -> list:
+        """Run one statement on this server's PostgreSQL database; the rows it returns, if any."""
+        with psycopg.connect(self.database_url.replace("postgres://", "postgresql://", 1)) as conn:
+            cursor = conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
     def manage(self, *args) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *args], cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=300

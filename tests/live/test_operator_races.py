@@ -7,7 +7,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import psycopg
 import pytest
 
 from tests.live.conftest import serve_wallet
@@ -23,11 +22,6 @@ REVERSALS_OF = (
 def wallet(tmp_path_factory):
     with serve_wallet("postgres", tmp_path_factory.mktemp("operator-races")) as live:
         yield live
-
-
-def query(wallet, sql: str, params=()) -> list:
-    with psycopg.connect(wallet.database_url.replace("postgres://", "postgresql://", 1)) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def together(*calls):
@@ -68,9 +62,9 @@ def test_two_operators_reversing_one_transfer_make_one_reversal(wallet):
             partial(second.post, f"{page}reverse/", {"reason": "duplicate payment"}),
         )
         assert [r.status_code for r in responses] == [302, 302]
-        reversals = query(wallet, REVERSALS_OF, [paid["transferId"]])
+        reversals = wallet.sql(REVERSALS_OF, [paid["transferId"]])
         assert reversals == [(1,)]
-        audits = query(wallet, "SELECT count(*) FROM accounts_auditentry WHERE target_id = %s", [paid["transferId"]])
+        audits = wallet.sql("SELECT count(*) FROM accounts_auditentry WHERE target_id = %s", [paid["transferId"]])
         assert audits == [(1,)]
     assert_ledger_clean(wallet)
 
@@ -87,12 +81,12 @@ def test_a_reversal_racing_a_drain_never_leaves_a_negative_balance(wallet):
             partial(finance.post, f"{page}reverse/", {"reason": "fraud"}),
             partial(pay, wallet, recipient, elsewhere, everything),
         )
-        reversed_ = query(wallet, REVERSALS_OF, [paid["transferId"]])[0][0]
+        reversed_ = wallet.sql(REVERSALS_OF, [paid["transferId"]])[0][0]
         drained = drain.status_code == 200
         assert reversed_ + drained == 1, (reversed_, drain.status_code, drain.text)  # exactly one of the two won
         assert balance_paise(wallet, recipient) >= 0
         outcomes.add("reversal won" if reversed_ else "drain won")
-    negative = query(wallet, "SELECT count(*) FROM accounts_account WHERE kind = 'user' AND balance < 0")
+    negative = wallet.sql("SELECT count(*) FROM accounts_account WHERE kind = 'user' AND balance < 0")
     assert negative == [(0,)]
     assert_ledger_clean(wallet)
 
@@ -108,8 +102,7 @@ def test_an_approval_double_clicked_or_by_two_approvers_posts_once(wallet):
                 f"{person_page}propose-adjustment/", {"direction": "credit", "amount": "7.25", "reason": "goodwill"}
             )
             assert proposed.status_code == 302
-            (proposal_pk,) = query(
-                wallet,
+            (proposal_pk,) = wallet.sql(
                 "SELECT p.id FROM accounts_adjustmentproposal p JOIN accounts_account a ON a.id = p.account_id "
                 "JOIN users_user u ON u.id = a.user_id WHERE u.public_id = %s",
                 [person["userId"]],
@@ -118,13 +111,12 @@ def test_an_approval_double_clicked_or_by_two_approvers_posts_once(wallet):
             second = alice if double_click else bob
             together(partial(alice.post, approve), partial(second.post, approve))
             assert balance_paise(wallet, person) == before + 725
-            postings = query(
-                wallet,
+            postings = wallet.sql(
                 "SELECT count(*) FROM accounts_transfer t JOIN accounts_adjustmentproposal p ON p.transfer_id = t.id "
                 "WHERE p.id = %s",
                 [proposal_pk],
             )
             assert postings == [(1,)]
-    assert query(wallet, "SELECT count(*) FROM accounts_transfer WHERE kind = 'adjustment'") == [(ROUNDS,)]
-    assert query(wallet, "SELECT sum(balance) FROM accounts_account") == [(0,)]
+    assert wallet.sql("SELECT count(*) FROM accounts_transfer WHERE kind = 'adjustment'") == [(ROUNDS,)]
+    assert wallet.sql("SELECT sum(balance) FROM accounts_account") == [(0,)]
     assert_ledger_clean(wallet)

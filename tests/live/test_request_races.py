@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-import psycopg
 import pytest
 
 from tests.live.conftest import serve_wallet
@@ -22,12 +21,6 @@ REQUESTS = "/api/v1/account/requests"
 def wallet(tmp_path_factory):
     with serve_wallet("postgres", tmp_path_factory.mktemp("request-races")) as live:
         yield live
-
-
-def sql(wallet, statement: str, params=()) -> list:
-    with psycopg.connect(wallet.database_url.replace("postgres://", "postgresql://", 1)) as conn:
-        cursor = conn.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def post(wallet, token, path, headers=None):
@@ -54,8 +47,7 @@ def ask(wallet, requester, payer, amount="0.50") -> str:  # grants start at ₹1
 
 
 def payments_of(wallet, request_id) -> int:
-    (count,) = sql(
-        wallet,
+    (count,) = wallet.sql(
         "SELECT count(t.id) FROM accounts_moneyrequest r LEFT JOIN accounts_transfer t ON t.id = r.transfer_id "
         "WHERE r.public_id = %s",
         [request_id],
@@ -69,7 +61,7 @@ def pay_after(wallet, token, path, delay: float):
 
 
 def request_transfers(wallet) -> int:
-    return sql(wallet, "SELECT count(*) FROM accounts_transfer WHERE kind = 'request'")[0][0]
+    return wallet.sql("SELECT count(*) FROM accounts_transfer WHERE kind = 'request'")[0][0]
 
 
 def assert_ledger_clean(wallet):
@@ -97,7 +89,7 @@ def test_a_request_is_paid_at_most_once_whatever_races_it(wallet, rival):
         payments = payments_of(wallet, request_id)
         assert payments <= 1
         paid_rounds += payments
-        (status,) = sql(wallet, "SELECT status FROM accounts_moneyrequest WHERE public_id = %s", [request_id])[0]
+        (status,) = wallet.sql("SELECT status FROM accounts_moneyrequest WHERE public_id = %s", [request_id])[0]
         assert status in {"paid", "cancelled", "declined"}
         assert (status == "paid") == (payments == 1)
         if rival.startswith("pay"):
@@ -111,13 +103,13 @@ def test_pays_around_the_moment_of_expiry_pay_at_most_once_and_never_after_it(wa
         requester, payer = wallet.signup("Asker"), wallet.signup("Payer")
         request_id = ask(wallet, requester, payer)
         expires = datetime.now(UTC) + timedelta(milliseconds=400)
-        sql(wallet, "UPDATE accounts_moneyrequest SET expires_at = %s WHERE public_id = %s", [expires, request_id])
+        wallet.sql("UPDATE accounts_moneyrequest SET expires_at = %s WHERE public_id = %s", [expires, request_id])
 
         pay = partial(pay_after, wallet, payer["token"], f"{REQUESTS}/{request_id}/pay")
         responses = together([partial(pay, delay / 10) for delay in range(8)])  # from 0 to 0.7 s
         assert {r.status_code for r in responses} <= {200, 409}
         assert payments_of(wallet, request_id) <= 1
-        decided = sql(wallet, "SELECT status, decided_at FROM accounts_moneyrequest WHERE public_id = %s", [request_id])
+        decided = wallet.sql("SELECT status, decided_at FROM accounts_moneyrequest WHERE public_id = %s", [request_id])
         status, decided_at = decided[0]
         if status == "paid":
             assert decided_at < expires  # accepted before it expired
