@@ -5,7 +5,7 @@ under the lock) ends as a `Refused` outcome naming one of `REFUSALS` by its code
 service raises that error once the unit of work has committed, so an idempotency record
 can remember the refusal (Stripe's semantics)."""
 
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 
 MESSAGE_TRANSFER_SUCCESS = "Transfer successful"
 MESSAGE_INSUFFICIENT_BALANCE = "Insufficient balance"

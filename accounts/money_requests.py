@@ -29,8 +29,8 @@ from accounts.movements import Movement
 from accounts.services import TransferReceipt, parse_public_id, receipt_of, valid_idempotency_key, wallet_id_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, PostedTransfer
-from paytm_site.pagination import Page, decode_cursor, keyset_page
-from paytm_site.text import has_control_characters
+from core.pagination import Page, decode_cursor, keyset_page
+from core.text import has_control_characters
 from users.models import User
 from users.selectors import payable_person
 

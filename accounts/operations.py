@@ -1,4 +1,4 @@
-"""What operators can do, from the "Wallet operations" console (accounts/admin.py): freeze and
+"""What operators can do, from the "Wallet operations" console (console/admin/): freeze and
 unfreeze wallets, reverse transfers, propose adjustments and approve or reject them (four
 eyes), deactivate and reactivate people.
 
@@ -37,7 +37,7 @@ from accounts.money import format_inr, is_valid_paise
 from accounts.movements import Movement
 from accounts.stores import ledger_store
 from accounts.stores.base import LedgerReport, PostedTransfer
-from paytm_site.text import has_control_characters
+from core.text import has_control_characters
 from users.models import User
 
 ADJUSTMENT_APPROVAL_DAYS = 7

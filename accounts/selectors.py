@@ -7,10 +7,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import Account, AdjustmentProposal, LedgerCheck, LedgerEntry, Transfer
+from accounts.models import Account, AdjustmentProposal, AuditEntry, LedgerCheck, LedgerEntry, Transfer
 from accounts.stores import ledger_store
-from paytm_site.clock import INDIA, in_india
-from paytm_site.pagination import Page, decode_cursor, keyset_page
+from core.clock import INDIA, in_india
+from core.pagination import Page, decode_cursor, keyset_page
 
 HISTORY_DEFAULT_LIMIT = 20
 HISTORY_MAX_LIMIT = 100
@@ -49,6 +49,7 @@ def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_D
 
 PERSON_TO_PERSON_KINDS = (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
 CHART_DAYS = 30
+LATEST_ACTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Overview:
     daily: list[DailyVolume]  # the last CHART_DAYS days, oldest first, quiet days included
     proposals_waiting: int
     latest_check: LedgerCheck | None
+    latest_actions: list[AuditEntry]  # the newest LATEST_ACTIONS, with their operator
 
 
 def operations_overview(*, now: datetime | None = None) -> Overview:
@@ -101,4 +103,5 @@ def operations_overview(*, now: datetime | None = None) -> Overview:
         daily=daily,
         proposals_waiting=AdjustmentProposal.objects.filter(status=AdjustmentProposal.Status.PROPOSED).count(),
         latest_check=LedgerCheck.objects.order_by("-ran_at").first(),
+        latest_actions=list(AuditEntry.objects.select_related("actor").order_by("-created_at")[:LATEST_ACTIONS]),
     )

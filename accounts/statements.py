@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.exceptions import InvalidDateRange
 from accounts.models import LedgerEntry
 from accounts.money import PAISE_PER_RUPEE, rupees_json
-from paytm_site.clock import INDIA, in_india
+from core.clock import INDIA, in_india
 
 MAX_DAYS = 366
 CSV_HEADER = ["date", "id", "kind", "direction", "counterparty", "amount", "balance_after"]

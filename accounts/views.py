@@ -27,9 +27,9 @@ from accounts.money_requests import (
 from accounts.selectors import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, balance_get, transactions_list
 from accounts.services import transfer_create
 from accounts.statements import csv_lines, json_chunks, statement_get, statement_period
-from paytm_site.api.serializers import ErrorSerializer, MessageSerializer
-from paytm_site.api.views import ApiViewSet, MalformedRequest
-from paytm_site.pagination import clamp_limit
+from core.api.serializers import ErrorSerializer, MessageSerializer
+from core.api.views import ApiViewSet, MalformedRequest
+from core.pagination import clamp_limit
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -4,7 +4,7 @@ The index is the overview (money in wallets and issued, payments today and over 
 30-day chart, the latest ledger check with a button to run it now) above the usual list of
 sections; one search box finds a person by email, name or `_id`, a transfer or an
 adjustment by its id. The operators' actions live on the pages of what they act on
-(accounts/admin.py, users/admin.py). Loaded when the admin app is ready, after every model."""
+(console/admin/). Loaded when the admin app is ready, after every model."""
 
 import uuid
 
@@ -15,11 +15,11 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.charts import daily_volume_svg
 from accounts.models import AdjustmentProposal, Transfer
 from accounts.money import format_inr
 from accounts.operations import ledger_check_run
 from accounts.selectors import operations_overview
+from console.charts import daily_volume_svg
 from users.models import User
 
 SITE_NAME = "Wallet operations"

@@ -1,7 +1,7 @@
 from django.http import JsonResponse
 
 from accounts.stores import ledger_store
-from paytm_site.errors import is_database_unreachable
+from core.errors import is_database_unreachable
 
 
 def healthz(request):

@@ -1,8 +1,8 @@
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from paytm_site.clock import INDIA
-from paytm_site.errors import DatabaseUnavailable, is_database_unreachable
+from core.clock import INDIA
+from core.errors import DatabaseUnavailable, is_database_unreachable
 
 
 class DatabaseUnavailableMiddleware:

@@ -4,7 +4,7 @@ outcome as a message, then back to the page."""
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 
 
 def run_action(request, action, *, done: str, back_to: str):

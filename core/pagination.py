@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 
 MESSAGE_INVALID_CURSOR = "Invalid cursor"
 MAX_OFFSET = 10**7

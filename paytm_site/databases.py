@@ -1,9 +1,28 @@
-"""Turn DATABASE_URL into Django's DATABASES entry, with each backend's own tuning."""
+"""Turn DATABASE_URL into Django's DATABASES entry, with each backend's own tuning.
+
+For a mongodb:// URL, also what django-mongodb-backend documents for a project: ObjectId
+primary keys, contrib apps configured for them (core/mongodb_apps.py, console/apps.py) and
+migrations generated for MongoDB (mongo_migrations/). SQLite and PostgreSQL never see any of it."""
+
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from paytm_site.mongodb import is_mongodb_url, mongodb_database
+OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+MONGODB_DEFAULT_NAME = "wallet"
+MONGODB_APP_CONFIGS = {
+    "console.apps.OperationsAdminConfig": "console.apps.MongoOperationsAdminConfig",
+    "django.contrib.auth": "core.mongodb_apps.MongoAuthConfig",
+    "django.contrib.contenttypes": "core.mongodb_apps.MongoContentTypesConfig",
+}
+MONGODB_MIGRATION_MODULES = {
+    "admin": "mongo_migrations.admin",
+    "auth": "mongo_migrations.auth",
+    "contenttypes": "mongo_migrations.contenttypes",
+    "users": "mongo_migrations.users",
+    "accounts": "mongo_migrations.accounts",
+}
 
 # SQLite: WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
 # when a transaction starts, so two transfers never both read a balance and then race
@@ -41,3 +60,18 @@ def database_from_url(url: str, *, conn_max_age: int, health_checks: bool = Fals
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", 5)
     return config
+
+
+def is_mongodb_url(url: str) -> bool:
+    return url.split(":", 1)[0].lower() in {"mongodb", "mongodb+srv"}
+
+
+def mongodb_database(url: str) -> dict:
+    """The connection string goes to HOST as the backend documents; the database name is
+    the URL's path (mongodb://host/wallet?replicaSet=rs0), "wallet" when it has none."""
+    name = urlsplit(url).path.lstrip("/") or MONGODB_DEFAULT_NAME
+    return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": name}
+
+
+def mongodb_installed_apps(apps: list[str]) -> list[str]:
+    return [MONGODB_APP_CONFIGS.get(app, app) for app in apps]

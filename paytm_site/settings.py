@@ -7,10 +7,8 @@ local hosts only, and per-install random secrets kept in an ignored file.
 from datetime import timedelta
 from pathlib import Path
 
-from paytm_site import mongodb
-from paytm_site.database import database_from_url
+from paytm_site import databases
 from paytm_site.env import env_bool, env_int, env_list, env_str, local_secret
-from paytm_site.mongodb import is_mongodb_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_SECRETS_FILE = Path(env_str("LOCAL_SECRETS_FILE", str(BASE_DIR / "var" / "local-secrets.json")))
@@ -21,7 +19,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "paytm_site.apps.OperationsAdminConfig",  # the admin as the operations console
+    "console",  # before the admin: its templates override the admin's
+    "console.apps.OperationsAdminConfig",  # the admin as the operations console
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "users",
     "accounts",
     "web",
@@ -46,8 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "paytm_site.middleware.DatabaseUnavailableMiddleware",
-    "paytm_site.middleware.IndiaTimeForPeopleMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.IndiaTimeForPeopleMiddleware",
 ]
 
 ROOT_URLCONF = "paytm_site.urls"
@@ -55,7 +55,7 @@ WSGI_APPLICATION = "paytm_site.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "paytm_site" / "templates"],  # the console's admin templates
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -70,23 +70,23 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {
-    "default": database_from_url(
+    "default": databases.database_from_url(
         DATABASE_URL,
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         health_checks=env_bool("DATABASE_HEALTH_CHECKS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-USING_MONGODB = is_mongodb_url(DATABASE_URL)
+USING_MONGODB = databases.is_mongodb_url(DATABASE_URL)
 if not USING_MONGODB:
     # Signing out revokes the refresh token given (SimpleJWT's blacklist). Its models declare
     # BigAutoField keys, which django-mongodb-backend cannot store, so on MongoDB the store
     # keeps revoked tokens itself (accounts/stores/mongo.py).
     INSTALLED_APPS.append("rest_framework_simplejwt.token_blacklist")
 if USING_MONGODB:
-    DEFAULT_AUTO_FIELD = mongodb.OBJECT_ID_AUTO_FIELD
-    INSTALLED_APPS = mongodb.mongodb_installed_apps(INSTALLED_APPS)
-    MIGRATION_MODULES = mongodb.MIGRATION_MODULES
+    DEFAULT_AUTO_FIELD = databases.OBJECT_ID_AUTO_FIELD
+    INSTALLED_APPS = databases.mongodb_installed_apps(INSTALLED_APPS)
+    MIGRATION_MODULES = databases.MONGODB_MIGRATION_MODULES
 
 # A shared cache makes throttling hold across several server workers.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -111,7 +111,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/signin"
 
 LANGUAGE_CODE = "en-us"
-# The database and the API keep UTC; pages and the console show India time (paytm_site/clock.py).
+# The database and the API keep UTC; pages and the console show India time (core/clock.py).
 TIME_ZONE = "UTC"
 FORMAT_MODULE_PATH = ["paytm_site.formats"]
 USE_I18N = True
@@ -119,7 +119,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "paytm_site" / "static"]  # the console's stylesheet
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed but not hashed: pages work whether or not collectstatic has run.
@@ -153,7 +152,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "paytm_site.api.parsers.ExactJSONParser",
+        "core.api.parsers.ExactJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -161,7 +160,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "paytm_site.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Client address for throttling: REMOTE_ADDR unless we sit behind that many proxies.
     # Never the raw X-Forwarded-For, which any client can set to dodge the limit.

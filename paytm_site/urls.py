@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from paytm_site.health import healthz
+from core.health import healthz
 from users.views import UserViewSet
 
 urlpatterns = [
@@ -22,5 +22,5 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler404 = "paytm_site.api.errors.json_not_found"
-handler500 = "paytm_site.api.errors.json_server_error"
+handler404 = "core.api.errors.json_not_found"
+handler500 = "core.api.errors.json_server_error"

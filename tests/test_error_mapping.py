@@ -11,8 +11,8 @@ from django.db.backends.utils import CursorWrapper
 from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
 from accounts.stores.base import UniqueViolation
-from paytm_site.api.errors import MESSAGE_SERVER_ERROR
-from paytm_site.errors import DatabaseUnavailable, is_database_unreachable
+from core.api.errors import MESSAGE_SERVER_ERROR
+from core.errors import DatabaseUnavailable, is_database_unreachable
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -43,7 +43,7 @@ def latest_migration_with(package: str, attribute: str):
 
 
 def test_the_latest_roles_migrations_make_exactly_the_roles_of_accounts_roles():
-    from accounts.roles import ROLES
+    from console.roles import ROLES
 
     for package in ("accounts.migrations", "mongo_migrations.accounts"):
         assert latest_migration_with(package, "ROLES").ROLES == ROLES, package

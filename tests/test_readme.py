@@ -10,7 +10,7 @@ READS = re.compile(
     r"""|os\.environ(?:\.get)?[\[(]\s*["']([A-Z][A-Z0-9_]+)["']"""
     r"""|os\.getenv\(\s*["']([A-Z][A-Z0-9_]+)["']"""
 )
-SOURCES = ["accounts", "users", "web", "paytm_site", "bench", "scripts", "tests", "manage.py"]
+SOURCES = ["accounts", "console", "core", "users", "web", "paytm_site", "bench", "scripts", "tests", "manage.py"]
 
 
 def variables_read() -> set[str]:

@@ -63,7 +63,7 @@ def test_rupees_on_the_dashboard_use_indian_grouping(make_person, client):
 
 def test_payment_while_the_database_is_busy_says_so_and_can_be_retried(make_person, client, monkeypatch):
     import web.views
-    from paytm_site.errors import ServiceBusy
+    from core.errors import ServiceBusy
 
     asha, bilal = make_person("Asha", "R", grant=10_000), make_person("Bilal", "K")
     client.force_login(asha)

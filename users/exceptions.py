@@ -3,7 +3,7 @@
 411 is the original contract's status for these; clients written for it depend on it.
 """
 
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 
 MESSAGE_SIGNUP_REJECTED = "Email already taken / Incorrect inputs"
 MESSAGE_SIGNIN_FAILED = "Error while logging in"

@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Q
 
 from accounts.stores import ledger_store
-from paytm_site.pagination import Page, offset_page
+from core.pagination import Page, offset_page
 from users.models import User
 
 SEARCH_DEFAULT_LIMIT = 20

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from paytm_site.text import has_control_characters
+from core.text import has_control_characters
 from users.models import NAME_MAX_LENGTH
 
 PASSWORD_MAX_LENGTH = 128

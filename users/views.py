@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from paytm_site.api.serializers import ErrorSerializer, MessageSerializer
-from paytm_site.api.views import ApiViewSet, MalformedRequest
-from paytm_site.pagination import clamp_limit, parse_offset
+from core.api.serializers import ErrorSerializer, MessageSerializer
+from core.api.views import ApiViewSet, MalformedRequest
+from core.pagination import clamp_limit, parse_offset
 from users import serializers as io
 from users.exceptions import (
     MESSAGE_SIGNED_OUT,

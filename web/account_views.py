@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.statements import period_entries, statement_get, statement_period
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 from users.services import user_signout, user_update
 from web.forms import NameForm, PeriodForm
 from web.views import show_error

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.exceptions import InvalidAccount
 from accounts.money import format_inr, parse_rupees
 from accounts.money_requests import request_cancel, request_create, request_decline, request_pay, requests_list
-from paytm_site.errors import ServiceError
-from paytm_site.page_actions import run_action
+from core.errors import ServiceError
+from core.page_actions import run_action
 from users.selectors import payable_person, user_search
 from web.forms import AskForm, PayRequestForm
 from web.views import show_error

@@ -20,8 +20,8 @@ from accounts.exceptions import InsufficientBalance
 from accounts.money import format_inr, parse_rupees
 from accounts.selectors import balance_get, transactions_list, wallet_is_frozen
 from accounts.services import transfer_create
-from paytm_site.clock import in_india
-from paytm_site.errors import ServiceError
+from core.clock import in_india
+from core.errors import ServiceError
 from users.selectors import payable_person, user_search
 from users.services import user_signin, user_signup
 from users.throttling import AuthRateThrottle

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from accounts.roles import roles_migration
+from core.groups import roles_migration
 
 VIEW = [
     ("users", "view_user"),

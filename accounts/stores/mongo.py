@@ -38,7 +38,7 @@ from accounts.stores.base import (
 )
 from accounts.stores.mongo_checks import mongo_ledger_verify
 from accounts.stores.retry import UNIT_OF_WORK_RETRIES
-from paytm_site.errors import DatabaseUnavailable, ServiceUnavailable
+from core.errors import DatabaseUnavailable, ServiceUnavailable
 from users.models import User
 
 logger = logging.getLogger(__name__)

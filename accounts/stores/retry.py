@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from paytm_site.errors import ServiceBusy
+from core.errors import ServiceBusy
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 A unit of work is one `transaction.atomic`. Concurrency: accounts are locked with SELECT ...
 FOR UPDATE in primary-key order, so A->B racing B->A queue up instead of deadlocking and a
 balance is checked under the lock. SQLite has no row locks, but its transactions are
-IMMEDIATE (paytm_site/database.py): writers queue on the database lock before reading
+IMMEDIATE (paytm_site/databases.py): writers queue on the database lock before reading
 anything, so the same reasoning holds. "database is locked" (a writer waited longer than the
 timeout) and ConcurrentCommit restart the unit of work under the one retry policy.
 """

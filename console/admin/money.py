@@ -38,9 +38,9 @@ from accounts.operations import (
     proposal_is_expired,
     transfer_reverse,
 )
-from paytm_site.console import console_page, object_or_404
-from paytm_site.page_actions import run_action
-from users.admin import UserAdmin
+from console.admin.people import UserAdmin
+from console.pages import console_page, object_or_404
+from core.page_actions import run_action
 from users.models import User
 
 PERSON_SEARCH = ("user__email", "user__first_name", "user__last_name")

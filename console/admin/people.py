@@ -33,9 +33,9 @@ from accounts.operations import (
     proposal_is_expired,
     wallet_set_frozen,
 )
-from paytm_site.console import console_page, object_or_404
-from paytm_site.errors import ServiceError
-from paytm_site.page_actions import run_action
+from console.pages import console_page, object_or_404
+from core.errors import ServiceError
+from core.page_actions import run_action
 from users.models import User
 
 STATEMENT_PAGE = 25

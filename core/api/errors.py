@@ -1,6 +1,6 @@
 """One place that turns every failure of an API view into the contract's `{message, errors?}`.
 
-- a domain error (paytm_site.errors.ServiceError): its status and message;
+- a domain error (core.errors.ServiceError): its status and message;
 - a database that cannot be reached: 503, retry later;
 - DRF's own errors: their status, with one plain sentence as the message (never a dump of
   Python objects), and per-field details under `errors` for invalid input;
@@ -19,7 +19,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from paytm_site.errors import DatabaseUnavailable, ServiceError, is_database_unreachable
+from core.errors import DatabaseUnavailable, ServiceError, is_database_unreachable
 from users.exceptions import MESSAGE_NOT_AUTHENTICATED, MESSAGE_TOKEN_INVALID
 
 logger = logging.getLogger(__name__)

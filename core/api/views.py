@@ -4,7 +4,7 @@ the endpoint's own documented error (never DRF's generic 400 shape)."""
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType
 
-from paytm_site.errors import ServiceError
+from core.errors import ServiceError
 
 MALFORMED_BODY = "Malformed or unsupported request body"
 

@@ -1,8 +1,8 @@
-"""Operators' roles (accounts/roles.py), as they were first made."""
+"""Operators' roles (console/roles.py), as they were first made."""
 
 from django.db import migrations
 
-from accounts.roles import roles_migration
+from core.groups import roles_migration
 
 VIEW = [
     ("users", "view_user"),

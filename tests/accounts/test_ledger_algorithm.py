@@ -21,7 +21,7 @@ from accounts.stores.mongo import MongoLedgerStore
 from accounts.stores.postgres import PostgresLedgerStore
 from accounts.stores.retry import RetryPolicy
 from accounts.stores.sql import SqlLedgerStore
-from paytm_site.errors import ServiceBusy
+from core.errors import ServiceBusy
 
 PROJECT = Path(__file__).resolve().parents[2]
 

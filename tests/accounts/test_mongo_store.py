@@ -16,7 +16,7 @@ from accounts.models import Account, LedgerEntry, Transfer
 from accounts.movements import Movement
 from accounts.stores.base import IdempotencyRequest, UniqueViolation
 from accounts.stores.mongo import MongoLedgerStore, TransactionsUnavailable, document_of, instance_of
-from paytm_site.errors import DatabaseUnavailable
+from core.errors import DatabaseUnavailable
 from tests.accounts.mongo_fake import FakeClient, FakeDatabase, write_conflict
 from users.models import User
 

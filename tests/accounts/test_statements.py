@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Account, LedgerEntry, Transfer
 from accounts.services import transfer_create
 from accounts.statements import rupees_text, spreadsheet_safe
-from paytm_site.clock import INDIA
+from core.clock import INDIA
 
 pytestmark = pytest.mark.django_db
 STATEMENT = "/api/v1/account/statement"

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from accounts.roles import ROLES
+from console.roles import ROLES
 from paytm_site.env import env_str
 from users.models import User, normalize_email
 
