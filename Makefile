@@ -40,10 +40,12 @@ test: setup
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-# ruff, configured in pyproject.toml: lint rules, then the formatting (`make format` applies it).
+# ruff, configured in pyproject.toml: lint rules, then the formatting (`make format` applies
+# it); then import-linter's contracts on the direction of dependencies (docs/ARCHITECTURE.md).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -3,17 +3,25 @@
 A movement that is refused inside its unit of work (the balance or a wallet's state, read
 under the lock) ends as a `Refused` outcome naming one of `REFUSALS` by its code; the
 service raises that error once the unit of work has committed, so an idempotency record
-can remember the refusal (Stripe's semantics)."""
+can remember the refusal (Stripe's semantics).
 
+Each error carries its status, message and code; limits in messages come from the constants
+that hold them. What a page says instead lives with the pages (web/wording.py,
+console/wording.py), and what success says with the views."""
+
+from accounts.models import (
+    ADJUSTMENT_APPROVAL_DAYS,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+)
 from core.errors import ServiceError
 
-MESSAGE_TRANSFER_SUCCESS = "Transfer successful"
 MESSAGE_INSUFFICIENT_BALANCE = "Insufficient balance"
 MESSAGE_INVALID_ACCOUNT = "Invalid account"
 MESSAGE_ACCOUNT_FROZEN = "Account frozen"
 MESSAGE_INVALID_AMOUNT = "Invalid amount"
 MESSAGE_IDEMPOTENCY_CONFLICT = "Idempotency-Key was already used with a different request"
-MESSAGE_INVALID_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 255 printable characters"
+MESSAGE_INVALID_IDEMPOTENCY_KEY = f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters"
 
 
 class WalletError(ServiceError):
@@ -23,39 +31,32 @@ class WalletError(ServiceError):
 class InsufficientBalance(WalletError):
     default_detail = MESSAGE_INSUFFICIENT_BALANCE
     default_code = "insufficient_balance"
-    field = "amount"
 
 
 class InvalidAccount(WalletError):
     default_detail = MESSAGE_INVALID_ACCOUNT
     default_code = "invalid_account"
-    page_detail = "This person can't receive money. Pick someone from your dashboard."
 
 
 class AccountFrozen(WalletError):
     default_detail = MESSAGE_ACCOUNT_FROZEN
     default_code = "account_frozen"
-    page_detail = "Your wallet is frozen, so it can't send money. Please contact support."
 
 
 class InvalidAmount(WalletError):
     default_detail = MESSAGE_INVALID_AMOUNT
     default_code = "invalid_amount"
-    field = "amount"
-    page_detail = "Enter an amount from ₹0.01 to ₹10,00,000 with at most two decimals."
 
 
 class InvalidIdempotencyKey(WalletError):
     default_detail = MESSAGE_INVALID_IDEMPOTENCY_KEY
     default_code = "invalid_idempotency_key"
-    page_detail = "This payment form is stale. Please start again."
 
 
 class IdempotencyConflict(WalletError):
     status_code = 422
     default_detail = MESSAGE_IDEMPOTENCY_CONFLICT
     default_code = "idempotency_conflict"
-    page_detail = "This payment form was already used for a different payment. Please start again."
 
 
 # What a unit of work can refuse, by code (stored in an idempotency record's error_code).
@@ -84,21 +85,14 @@ class OperationForbidden(OperationError):
 
 
 class ReasonRequired(OperationError):
-    default_detail = "Give a reason (1 to 200 characters): it goes into the audit log"
+    default_detail = f"Give a reason (1 to {NOTE_MAX_LENGTH} characters): it goes into the audit log"
     default_code = "reason_required"
-    field = "reason"
 
 
 class WalletStateUnchanged(OperationError):
     status_code = 409
     default_detail = "The wallet is already in that state"
     default_code = "wallet_state_unchanged"
-
-
-class PersonStateUnchanged(OperationError):
-    status_code = 409
-    default_detail = "The person is already in that state"
-    default_code = "person_state_unchanged"
 
 
 @register_refusal
@@ -129,7 +123,10 @@ class ProposalNotOpen(OperationError):
 @register_refusal
 class ProposalExpired(OperationError):
     status_code = 409
-    default_detail = "This proposal is more than 7 days old and can no longer be approved; propose it again"
+    default_detail = (
+        f"This proposal is more than {ADJUSTMENT_APPROVAL_DAYS} days old and can no longer be approved; "
+        "propose it again"
+    )
     default_code = "proposal_expired"
 
 
@@ -142,21 +139,14 @@ class OwnProposal(OperationError):
 class AdjustmentOverdraft(OperationError):
     default_detail = "Refused: this debit would make the wallet's balance negative"
     default_code = "adjustment_overdraft"
-    field = "amount"
 
 
 # -- money requests (accounts/money_requests.py) ------------------------------------------------
-
-MESSAGE_REQUEST_SENT = "Request sent"
-MESSAGE_REQUEST_DECLINED = "Request declined"
-MESSAGE_REQUEST_CANCELLED = "Request cancelled"
 
 
 class InvalidNote(WalletError):
     default_detail = "Invalid note"
     default_code = "invalid_note"
-    field = "note"
-    page_detail = "A note is at most 100 characters, without line breaks."
 
 
 class RequestNotFound(WalletError):
@@ -170,7 +160,6 @@ class RequestNotPending(WalletError):
     status_code = 409
     default_detail = "Request is not pending"
     default_code = "request_not_pending"
-    page_detail = "This request is no longer waiting: it was paid, declined, cancelled or has expired."
 
 
 class InvalidFilter(WalletError):
@@ -186,4 +175,3 @@ class InvalidFormat(WalletError):
 class InvalidDateRange(WalletError):
     default_detail = "Invalid date range"
     default_code = "invalid_date_range"
-    page_detail = "Choose dates as YYYY-MM-DD, the first no later than the last, at most 366 days apart."

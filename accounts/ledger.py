@@ -7,7 +7,8 @@ grant, a paid request, an operator's reversal or adjustment) goes through `post`
    approved, the transfer being reversed): locked, and checked to be still open;
 4. lock both accounts and check the kind's rules (accounts/movements.py) against what is
    read under the lock: wallets, frozen state, the sender's balance;
-5. write both balances, the transfer and its two entries, and settle the source;
+5. write both balances, the transfer and its two entries (accounts/postings.py), and
+   settle the source;
 6. remember the outcome under the idempotency key.
 All of it is one unit of work of the configured store (accounts/stores/), run and retried
 by that store under the one retry policy. Outcomes are values: `Posted` or `Refused`; the
@@ -21,15 +22,10 @@ from accounts.exceptions import REFUSALS, IdempotencyConflict, InvalidAmount, Wa
 from accounts.models import NOTE_MAX_LENGTH, IdempotencyRecord
 from accounts.money import is_valid_paise
 from accounts.movements import Movement, check
+from accounts.postings import posting_of
 from accounts.stores import ledger_store
-from accounts.stores.base import (
-    ConcurrentCommit,
-    IdempotencyRequest,
-    LedgerStore,
-    PostedTransfer,
-    Remembered,
-    UniqueViolation,
-)
+from accounts.stores.base import IdempotencyRequest, LedgerStore, PostedTransfer, Remembered
+from accounts.stores.errors import ConcurrentCommit, UniqueViolation
 
 
 @dataclass(frozen=True)
@@ -132,16 +128,16 @@ def _check_and_write(unit: LedgerStore, movement: Movement, source: Source | Non
     error = check(movement, sender, recipient)
     if error is not None:
         return Refused(error.default_code)
-    sender_after, recipient_after = sender.balance - movement.amount, recipient.balance + movement.amount
+    posting = posting_of(movement, sender=sender, recipient=recipient)
     try:
-        transfer = unit.write_movement(movement, sender_after=sender_after, recipient_after=recipient_after)
+        transfer = unit.write_posting(posting)
     except UniqueViolation as violation:
         if "reverses" in violation.fields:
             raise ConcurrentCommit() from violation  # another reversal won: run again, and refuse
         raise
     if source is not None:
         source.settle(unit, transfer)
-    return Posted(transfer=transfer, sender_balance=sender_after)
+    return Posted(transfer=transfer, sender_balance=posting.sender.after)
 
 
 def raise_if_refused(outcome: Outcome) -> Posted:

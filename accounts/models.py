@@ -17,6 +17,7 @@ work as the action. All amounts are integer paise.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +26,14 @@ from django.utils import timezone
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 NOTE_MAX_LENGTH = 200
+REQUEST_NOTE_MAX_LENGTH = 100
+ADJUSTMENT_APPROVAL_DAYS = 7  # a proposal older than this can no longer be approved
+
+
+class AccountQuerySet(models.QuerySet):
+    def payable(self):
+        """Wallets that can be paid or asked for money: a person's, not frozen, its owner active."""
+        return self.filter(kind=Account.Kind.USER, frozen=False, user__is_active=True)
 
 
 class Account(models.Model):
@@ -40,6 +49,8 @@ class Account(models.Model):
     balance = models.BigIntegerField(default=0, help_text="Paise. A projection of this account's entries.")
     frozen = models.BooleanField(default=False, help_text="Frozen by an operator: cannot send or receive.")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         verbose_name = "wallet"  # and the system accounts (issuance, adjustment), filtered by kind
@@ -104,6 +115,15 @@ class Transfer(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.public_id}"
 
+    @property
+    def kind_is_reversible(self) -> bool:
+        """Only a payment between people can be reversed (never a grant, a reversal or an adjustment)."""
+        return self.kind in PERSON_TO_PERSON_KINDS
+
+
+# Payments between people: what the overview counts, what can be reversed, what a frozen wallet stops.
+PERSON_TO_PERSON_KINDS = (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
+
 
 class LedgerEntry(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
@@ -154,10 +174,24 @@ class IdempotencyRecord(models.Model):
         return f"Idempotency-Key {self.key!r} of user #{self.user_id}"
 
 
+class AdjustmentProposalQuerySet(models.QuerySet):
+    def open(self, now):
+        """Proposed and still recent enough to approve."""
+        return self.filter(status=AdjustmentProposal.Status.PROPOSED, proposed_at__gte=expiry_cutoff(now))
+
+    def expired(self, now):
+        """Proposed, never decided, and too old to approve."""
+        return self.filter(status=AdjustmentProposal.Status.PROPOSED, proposed_at__lt=expiry_cutoff(now))
+
+
+def expiry_cutoff(now):
+    return now - timedelta(days=ADJUSTMENT_APPROVAL_DAYS)
+
+
 class AdjustmentProposal(models.Model):
     """A correction of a wallet's balance, against the system adjustment account, with four
     eyes: one operator proposes, a different one approves (which posts it, once) or rejects.
-    Older than ADJUSTMENT_PROPOSAL_DAYS, a proposal can no longer be approved."""
+    Older than ADJUSTMENT_APPROVAL_DAYS, a proposal can no longer be approved."""
 
     class Direction(models.TextChoices):
         CREDIT = "credit", "Credit (add to the wallet)"
@@ -185,6 +219,8 @@ class AdjustmentProposal(models.Model):
         Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustment_proposal"
     )
 
+    objects = AdjustmentProposalQuerySet.as_manager()
+
     class Meta:
         permissions = [
             ("propose_adjustment", "Can propose balance adjustments"),
@@ -204,6 +240,16 @@ class AdjustmentProposal(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display().split(' ')[0]} adjustment {str(self.public_id)[:8]}"
+
+    def is_expired(self, now) -> bool:
+        """Too old to approve (whatever its status: a decided proposal simply stays decided)."""
+        return self.proposed_at < expiry_cutoff(now)
+
+    def status_label(self, now) -> str:
+        """The status operators read: a proposal nobody decided in time reads as expired."""
+        if self.status == self.Status.PROPOSED and self.is_expired(now):
+            return "expired"
+        return self.get_status_display()
 
 
 class AuditEntry(models.Model):
@@ -255,7 +301,18 @@ class LedgerCheck(models.Model):
         return f"Ledger check {self.ran_at:%Y-%m-%d %H:%M}: {'OK' if self.ok else 'BREACHED'}"
 
 
-REQUEST_NOTE_MAX_LENGTH = 100
+class MoneyRequestQuerySet(models.QuerySet):
+    def with_status(self, status: str, now):
+        """Requests whose status people see is `status` at `now` (see MoneyRequest.status_at)."""
+        if status == MoneyRequest.EXPIRED:
+            return self.filter(status=MoneyRequest.Status.PENDING, expires_at__lte=now)
+        if status == MoneyRequest.Status.PENDING:
+            return self.filter(status=MoneyRequest.Status.PENDING, expires_at__gt=now)
+        return self.filter(status=status)
+
+    def pending(self, now):
+        """Still waiting: neither paid, declined nor cancelled, and not expired."""
+        return self.with_status(MoneyRequest.Status.PENDING, now)
 
 
 class MoneyRequest(models.Model):
@@ -270,6 +327,9 @@ class MoneyRequest(models.Model):
         DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
 
+    EXPIRED = "expired"  # never stored: what a pending request reads as after expires_at
+    STATUSES_SEEN = (*Status.values, EXPIRED)
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -280,6 +340,8 @@ class MoneyRequest(models.Model):
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     transfer = models.OneToOneField(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="request")
+
+    objects = MoneyRequestQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -301,5 +363,5 @@ class MoneyRequest(models.Model):
     def status_at(self, moment) -> str:
         """The status people see: a pending request past its expiry is `expired`."""
         if self.status == self.Status.PENDING and self.expires_at <= moment:
-            return "expired"
+            return self.EXPIRED
         return self.status

@@ -5,7 +5,6 @@ expired when the payment posts, and is marked paid with the transfer in the same
 work, so whatever races it (pay against pay, cancel, decline or the clock), it is paid at
 most once."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,19 +25,19 @@ from accounts.exceptions import (
 from accounts.models import REQUEST_NOTE_MAX_LENGTH, Account, MoneyRequest, Transfer
 from accounts.money import is_valid_paise
 from accounts.movements import Movement
-from accounts.services import TransferReceipt, parse_public_id, receipt_of, valid_idempotency_key, wallet_id_of
+from accounts.selectors import payable_person
+from accounts.services import TransferReceipt, receipt_of, valid_idempotency_key, wallet_id_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, PostedTransfer
+from core.ids import parse_public_id
 from core.pagination import Page, decode_cursor, keyset_page
 from core.text import has_control_characters
-from users.models import User
-from users.selectors import payable_person
 
 DIRECTIONS = ("incoming", "outgoing")
-STATUSES = ("pending", "paid", "declined", "cancelled", "expired")
+STATUSES = MoneyRequest.STATUSES_SEEN
 
 
-def request_create(*, requester: User, payer_id: str, amount: int, note: str = "") -> MoneyRequest:
+def request_create(*, requester, payer_id: str, amount: int, note: str = "") -> MoneyRequest:
     """Ask the person whose public id is `payer_id` for `amount` paise. Refused for yourself,
     an unknown, deactivated or frozen payer (Invalid account), and from a frozen wallet."""
     if not is_valid_paise(amount):
@@ -49,7 +48,7 @@ def request_create(*, requester: User, payer_id: str, amount: int, note: str = "
         raise InvalidAccount()
     if own_wallet["frozen"]:
         raise AccountFrozen()
-    payer = payable_person(parse_public_id(payer_id), exclude=requester)
+    payer = payable_person(payer_id, exclude=requester)
     if payer is None:
         raise InvalidAccount()
     now = timezone.now()
@@ -63,7 +62,6 @@ def request_create(*, requester: User, payer_id: str, amount: int, note: str = "
     )
 
     def work(unit):
-        request.pk, request._state.adding = None, True  # a retried unit of work starts afresh
         unit.insert(request)
 
     ledger_store().run(work)
@@ -95,7 +93,7 @@ class RequestSource:
         unit.update_fields(request, ["status", "transfer", "decided_at"])
 
 
-def request_pay(*, payer: User, request_id: str, idempotency_key: str | None = None) -> TransferReceipt:
+def request_pay(*, payer, request_id: str, idempotency_key: str | None = None) -> TransferReceipt:
     """Pay one of your incoming requests. Insufficient balance leaves it pending."""
     idempotency_key = valid_idempotency_key(idempotency_key)
     request = _request_of(request_id, payer=payer)
@@ -115,11 +113,11 @@ def request_pay(*, payer: User, request_id: str, idempotency_key: str | None = N
     return receipt_of(ledger.post(movement, idempotency=idempotency, source=RequestSource(request)))
 
 
-def request_decline(*, payer: User, request_id: str) -> None:
+def request_decline(*, payer, request_id: str) -> None:
     _close(_request_of(request_id, payer=payer), MoneyRequest.Status.DECLINED)
 
 
-def request_cancel(*, requester: User, request_id: str) -> None:
+def request_cancel(*, requester, request_id: str) -> None:
     _close(_request_of(request_id, requester=requester), MoneyRequest.Status.CANCELLED)
 
 
@@ -138,11 +136,8 @@ def _close(request: MoneyRequest, status: str) -> None:
 def _request_of(request_id, **role) -> MoneyRequest:
     """The request with this id where the caller has this role (payer or requester); any
     other request, whoever's it is, is "not found": nothing about it is revealed."""
-    try:
-        public_id = uuid.UUID(str(request_id))
-    except ValueError:
-        raise RequestNotFound() from None
-    request = MoneyRequest.objects.filter(public_id=public_id, **role).first()
+    public_id = parse_public_id(request_id)
+    request = MoneyRequest.objects.filter(public_id=public_id, **role).first() if public_id else None
     if request is None:
         raise RequestNotFound()
     return request
@@ -163,7 +158,7 @@ def _clean_note(note) -> str:
 
 
 def requests_list(
-    *, user: User, direction: str | None = None, status: str | None = None, cursor: str | None = None, limit: int = 20
+    *, user, direction: str | None = None, status: str | None = None, cursor: str | None = None, limit: int = 20
 ) -> Page:
     """The caller's requests, incoming (they are the payer) and outgoing (the requester),
     newest first, with the counterparty loaded; `status` is the one people see."""
@@ -177,20 +172,18 @@ def requests_list(
     else:
         requests = requests.filter(Q(payer=user) | Q(requester=user))
     if status:
-        requests = requests.filter(_status_filter(status, timezone.now()))
+        requests = requests.with_status(status, timezone.now())
     if cursor:
         requests = requests.filter(pk__lt=decode_cursor(cursor, MoneyRequest))
     return keyset_page(list(requests[: limit + 1]), limit=limit)
 
 
-def requests_waiting_count(*, user: User) -> int:
+def requests_waiting_count(*, user) -> int:
     """Incoming requests the person can still pay or decline."""
-    return MoneyRequest.objects.filter(payer=user).filter(_status_filter("pending", timezone.now())).count()
+    return MoneyRequest.objects.filter(payer=user).pending(timezone.now()).count()
 
 
-def _status_filter(status: str, now) -> Q:
-    if status == "expired":
-        return Q(status=MoneyRequest.Status.PENDING, expires_at__lte=now)
-    if status == "pending":
-        return Q(status=MoneyRequest.Status.PENDING, expires_at__gt=now)
-    return Q(status=status)
+def requests_pending_of(*, person, now=None):
+    """Every request still waiting that this person asked or was asked, newest first (the console)."""
+    requests = MoneyRequest.objects.filter(Q(payer=person) | Q(requester=person)).pending(now or timezone.now())
+    return requests.select_related("payer", "requester").order_by("-pk")

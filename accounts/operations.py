@@ -1,6 +1,7 @@
-"""What operators can do, from the "Wallet operations" console (console/admin/): freeze and
-unfreeze wallets, reverse transfers, propose adjustments and approve or reject them (four
-eyes), deactivate and reactivate people.
+"""What operators can do to money, from the "Wallet operations" console (console/admin/):
+freeze and unfreeze wallets, reverse transfers, propose adjustments and approve or reject
+them (four eyes). Deactivating people changes people, so it lives with them
+(users/operations.py), on the same helpers.
 
 Every action checks the operator's permission (roles are groups: accounts/migrations/0005),
 needs a reason, and writes its AuditEntry in the same unit of work as the action, so an
@@ -10,7 +11,6 @@ reversed, the proposal being approved) as the movement's source.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from accounts.exceptions import (
     NotReversible,
     OperationForbidden,
     OwnProposal,
-    PersonStateUnchanged,
     ProposalExpired,
     ProposalNotOpen,
     ReasonRequired,
@@ -38,15 +37,11 @@ from accounts.movements import Movement
 from accounts.stores import ledger_store
 from accounts.stores.base import LedgerReport, PostedTransfer
 from core.text import has_control_characters
-from users.models import User
 
-ADJUSTMENT_APPROVAL_DAYS = 7
-REVERSIBLE_KINDS = (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
 CAN_FREEZE = "accounts.freeze_account"
 CAN_REVERSE = "accounts.reverse_transfer"
 CAN_PROPOSE = "accounts.propose_adjustment"
 CAN_DECIDE = "accounts.approve_adjustment"
-CAN_DEACTIVATE = "users.deactivate_user"
 
 
 def require(operator, permission: str) -> None:
@@ -61,7 +56,7 @@ def clean_reason(reason) -> str:
     return reason
 
 
-def wallet_pk_of(person: User):
+def wallet_pk_of(person):
     """The primary key of the person's wallet; InvalidAccount for someone without one."""
     wallet_pk = Account.objects.filter(user=person, kind=Account.Kind.USER).values_list("pk", flat=True).first()
     if wallet_pk is None:
@@ -69,7 +64,7 @@ def wallet_pk_of(person: User):
     return wallet_pk
 
 
-def _audit(unit, *, operator, action, target_type, target_id, reason, before, after) -> None:
+def audit(unit, *, operator, action, target_type, target_id, reason, before, after) -> None:
     unit.insert(
         AuditEntry(
             actor_id=operator.pk,
@@ -86,7 +81,7 @@ def _audit(unit, *, operator, action, target_type, target_id, reason, before, af
 # -- wallets and people -------------------------------------------------------------------
 
 
-def wallet_set_frozen(*, operator, person: User, frozen: bool, reason: str) -> None:
+def wallet_set_frozen(*, operator, person, frozen: bool, reason: str) -> None:
     """Freeze (or unfreeze) a person's wallet: frozen, it cannot send, be paid or be asked
     for money, and it leaves search; its owner can still sign in and read everything."""
     require(operator, CAN_FREEZE)
@@ -99,7 +94,7 @@ def wallet_set_frozen(*, operator, person: User, frozen: bool, reason: str) -> N
             raise WalletStateUnchanged("This wallet is already frozen" if frozen else "This wallet is not frozen")
         wallet.frozen = frozen
         unit.update_fields(wallet, ["frozen"])
-        _audit(
+        audit(
             unit,
             operator=operator,
             action=AuditEntry.Action.FREEZE if frozen else AuditEntry.Action.UNFREEZE,
@@ -113,36 +108,6 @@ def wallet_set_frozen(*, operator, person: User, frozen: bool, reason: str) -> N
     ledger_store().run(work)
 
 
-def person_set_active(*, operator, person: User, active: bool, reason: str) -> None:
-    """Deactivate (or reactivate) a person: deactivated, their tokens and sign-in stop working
-    and they leave search. People are never deleted: the ledger refers to them."""
-    require(operator, CAN_DEACTIVATE)
-    reason = clean_reason(reason)
-    if person.pk == operator.pk:
-        raise OperationForbidden("You cannot deactivate or reactivate yourself")
-
-    def work(unit):
-        stored = unit.lock_row(User, person.pk)
-        if stored.is_active == active:
-            raise PersonStateUnchanged(
-                "This person is already active" if active else "This person is already deactivated"
-            )
-        stored.is_active = active
-        unit.update_fields(stored, ["is_active"])
-        _audit(
-            unit,
-            operator=operator,
-            action=AuditEntry.Action.REACTIVATE if active else AuditEntry.Action.DEACTIVATE,
-            target_type="person",
-            target_id=person.public_id,
-            reason=reason,
-            before={"is_active": not active},
-            after={"is_active": active},
-        )
-
-    ledger_store().run(work)
-
-
 # -- reversals ------------------------------------------------------------------------------
 
 
@@ -151,19 +116,19 @@ class ReversalSource:
     """The transfer being reversed: locked, and still reversible, when the reversal posts."""
 
     original: Transfer
-    operator: User
+    operator: object  # the operator (a users.User)
     reason: str
 
     def claim(self, unit):
         original = unit.lock_row(Transfer, self.original.pk)
-        if original is None or original.kind not in REVERSIBLE_KINDS:
+        if original is None or not original.kind_is_reversible:
             return ledger.Refused(NotReversible.default_code)
         if unit.exists(Transfer, reverses=self.original.pk):
             return ledger.Refused(AlreadyReversed.default_code)
         return None
 
     def settle(self, unit, transfer: PostedTransfer) -> None:
-        _audit(
+        audit(
             unit,
             operator=self.operator,
             action=AuditEntry.Action.REVERSE,
@@ -202,7 +167,7 @@ def transfer_reverse(*, operator, transfer: Transfer, reason: str) -> ledger.Pos
 # -- adjustments (four eyes) -------------------------------------------------------------------
 
 
-def adjustment_propose(*, operator, person: User, direction: str, amount: int, reason: str) -> AdjustmentProposal:
+def adjustment_propose(*, operator, person, direction: str, amount: int, reason: str) -> AdjustmentProposal:
     require(operator, CAN_PROPOSE)
     reason = clean_reason(reason)
     if not is_valid_paise(amount):
@@ -215,9 +180,8 @@ def adjustment_propose(*, operator, person: User, direction: str, amount: int, r
     )
 
     def work(unit):
-        proposal.pk, proposal._state.adding = None, True  # a retried unit of work starts afresh
         unit.insert(proposal)
-        _audit(
+        audit(
             unit,
             operator=operator,
             action=AuditEntry.Action.PROPOSE_ADJUSTMENT,
@@ -232,23 +196,18 @@ def adjustment_propose(*, operator, person: User, direction: str, amount: int, r
     return proposal
 
 
-def proposal_is_expired(proposal: AdjustmentProposal, now=None) -> bool:
-    now = now or timezone.now()
-    return proposal.proposed_at < now - timedelta(days=ADJUSTMENT_APPROVAL_DAYS)
-
-
 @dataclass
 class ProposalSource:
     """The proposal being approved: locked, and still open and recent, when it posts."""
 
     proposal: AdjustmentProposal
-    operator: User
+    operator: object  # the operator (a users.User)
 
     def claim(self, unit):
         stored = unit.lock_row(AdjustmentProposal, self.proposal.pk)
         if stored.status != AdjustmentProposal.Status.PROPOSED:
             return ledger.Refused(ProposalNotOpen.default_code)
-        if proposal_is_expired(stored):
+        if stored.is_expired(timezone.now()):
             return ledger.Refused(ProposalExpired.default_code)
         self.proposal = stored
         return None
@@ -258,7 +217,7 @@ class ProposalSource:
         proposal.status, proposal.decided_by_id = AdjustmentProposal.Status.APPROVED, self.operator.pk
         proposal.decided_at, proposal.transfer_id = timezone.now(), transfer.pk
         unit.update_fields(proposal, ["status", "decided_by", "decided_at", "transfer"])
-        _audit(
+        audit(
             unit,
             operator=self.operator,
             action=AuditEntry.Action.APPROVE_ADJUSTMENT,
@@ -306,7 +265,7 @@ def adjustment_reject(*, operator, proposal: AdjustmentProposal, reason: str) ->
         stored.status, stored.decided_by_id = AdjustmentProposal.Status.REJECTED, operator.pk
         stored.decided_at, stored.decision_note = timezone.now(), reason
         unit.update_fields(stored, ["status", "decided_by", "decided_at", "decision_note"])
-        _audit(
+        audit(
             unit,
             operator=operator,
             action=AuditEntry.Action.REJECT_ADJUSTMENT,

@@ -7,9 +7,18 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import Account, AdjustmentProposal, AuditEntry, LedgerCheck, LedgerEntry, Transfer
+from accounts.models import (
+    PERSON_TO_PERSON_KINDS,
+    Account,
+    AdjustmentProposal,
+    AuditEntry,
+    LedgerCheck,
+    LedgerEntry,
+    Transfer,
+)
 from accounts.stores import ledger_store
 from core.clock import INDIA, in_india
+from core.ids import parse_public_id
 from core.pagination import Page, decode_cursor, keyset_page
 
 HISTORY_DEFAULT_LIMIT = 20
@@ -23,6 +32,19 @@ def balance_get(*, user) -> int:
 
 def wallet_is_frozen(*, user) -> bool:
     return Account.objects.filter(user=user, frozen=True).exists()
+
+
+def payable_person(public_id, *, exclude=None):
+    """The person with this public id (a UUID or its text) whose wallet can be paid or asked
+    for money (Account.objects.payable), other than `exclude`; None otherwise."""
+    key = parse_public_id(public_id)
+    if key is None:
+        return None
+    wallets = Account.objects.payable().filter(user__public_id=key).select_related("user")
+    if exclude is not None:
+        wallets = wallets.exclude(user_id=exclude.pk)
+    wallet = wallets.first()
+    return None if wallet is None else wallet.user
 
 
 def wallet_id_for(*, public_id) -> object | None:
@@ -47,7 +69,6 @@ def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_D
 
 # -- the operators' overview -------------------------------------------------------------------
 
-PERSON_TO_PERSON_KINDS = (Transfer.Kind.TRANSFER, Transfer.Kind.REQUEST)
 CHART_DAYS = 30
 LATEST_ACTIONS = 10
 

@@ -5,7 +5,6 @@ or the contract's error."""
 
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,8 +13,10 @@ from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotenc
 from accounts.models import IDEMPOTENCY_KEY_MAX_LENGTH, Account, Transfer
 from accounts.money import STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE, is_valid_paise
 from accounts.movements import Movement
+from accounts.postings import openings_of
 from accounts.stores import ledger_store
-from accounts.stores.base import IdempotencyRequest
+from accounts.stores.base import IdempotencyRequest, LedgerStore
+from core.ids import parse_public_id
 
 _IDEMPOTENCY_KEY = re.compile(rf"^[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$")  # printable ASCII, no spaces
 
@@ -41,7 +42,6 @@ def account_open_with_grant(*, user, grant: int | None = None):
         raise InvalidAmount()
 
     def open_wallet(unit):
-        user.pk, user._state.adding = None, True  # a retried unit of work starts afresh
         unit.insert(user)
         wallet = Account(user=user, kind=Account.Kind.USER)
         unit.insert(wallet)
@@ -49,19 +49,27 @@ def account_open_with_grant(*, user, grant: int | None = None):
         ledger.raise_if_refused(ledger.post_in(unit, Movement(Transfer.Kind.GRANT, issuance, wallet.pk, grant)))
         return user
 
-    saved = ledger_store().run(open_wallet)
-    saved._state.adding = False
-    return saved
+    return ledger_store().run(open_wallet)
 
 
-def accounts_open_bulk(*, users: list, grants: list[int] | None = None) -> None:
+def accounts_open_bulk(*, users: list, grants: list[int] | None = None, store: LedgerStore | None = None) -> None:
     """Sign up many prepared (unsaved, password already hashed) users at once, each with a
     wallet and a starting grant, in one transaction. For seeding and benchmarks."""
     grants = grants or [starting_grant_amount() for _ in users]
     if len(grants) != len(users) or not all(STARTING_GRANT_MIN_PAISE <= g <= STARTING_GRANT_MAX_PAISE for g in grants):
         raise InvalidAmount()
-    if users:
-        ledger_store().open_accounts_bulk(users=users, grants=grants)
+    if not users:
+        return
+
+    def open_wallets(unit):
+        issuance_pk = unit.system_account(Account.Kind.ISSUANCE)
+        issuance = unit.lock_accounts(issuance_pk)[issuance_pk]
+        openings = openings_of(people=users, grants=grants, issuance=issuance)
+        for rows in (users, openings.wallets, openings.transfers, openings.entries):
+            unit.insert_many(rows)
+        unit.set_balance(issuance.pk, before=openings.issuance.before, after=openings.issuance.after)
+
+    (store or ledger_store()).run(open_wallets)
 
 
 def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: str | None = None) -> TransferReceipt:
@@ -73,6 +81,8 @@ def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: 
         raise InvalidAmount()
     idempotency_key = valid_idempotency_key(idempotency_key)
     recipient = parse_public_id(recipient_id)
+    if recipient is None:
+        raise InvalidAccount()
     store = ledger_store()
     sender_wallet, recipient_wallet = wallet_id_of(sender), store.wallet_id(public_id=recipient)
     if sender_wallet is None or recipient_wallet is None or sender_wallet == recipient_wallet:
@@ -111,12 +121,3 @@ def wallet_id_of(user):
         return user.account.pk
     except Account.DoesNotExist:
         return None
-
-
-def parse_public_id(value) -> uuid.UUID:
-    if not isinstance(value, str) or len(value) > 64:
-        raise InvalidAccount()
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        raise InvalidAccount() from None

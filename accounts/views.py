@@ -7,13 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from accounts import serializers as io
-from accounts.exceptions import (
-    MESSAGE_REQUEST_CANCELLED,
-    MESSAGE_REQUEST_DECLINED,
-    MESSAGE_REQUEST_SENT,
-    MESSAGE_TRANSFER_SUCCESS,
-    InvalidFormat,
-)
+from accounts.exceptions import InvalidFormat
 from accounts.money import parse_rupees, rupees_json
 from accounts.money_requests import (
     DIRECTIONS,
@@ -31,6 +25,10 @@ from core.api.serializers import ErrorSerializer, MessageSerializer
 from core.api.views import ApiViewSet, MalformedRequest
 from core.pagination import clamp_limit
 
+MESSAGE_TRANSFER_SUCCESS = "Transfer successful"
+MESSAGE_REQUEST_SENT = "Request sent"
+MESSAGE_REQUEST_DECLINED = "Request declined"
+MESSAGE_REQUEST_CANCELLED = "Request cancelled"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_PARAMETER = OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)

@@ -4,6 +4,8 @@ object a page is about."""
 from django.http import Http404
 from django.template.response import TemplateResponse
 
+from core.ids import parse_public_id
+
 
 def console_page(model_admin, request, template: str, context: dict) -> TemplateResponse:
     return TemplateResponse(
@@ -18,3 +20,10 @@ def object_or_404(model_admin, request, object_id):
     if found is None:
         raise Http404(f"No {model_admin.model._meta.verbose_name} with that id")
     return found
+
+
+def exact_id_search(queryset, search_term: str):
+    """The rows whose public id is `search_term`, when it is an id; None otherwise. (A UUID is
+    stored as 32 hex digits on SQLite, so the admin's text search would not find it.)"""
+    public_id = parse_public_id(search_term)
+    return None if public_id is None else queryset.filter(public_id=public_id)

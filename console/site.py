@@ -6,8 +6,6 @@ sections; one search box finds a person by email, name or `_id`, a transfer or a
 adjustment by its id. The operators' actions live on the pages of what they act on
 (console/admin/). Loaded when the admin app is ready, after every model."""
 
-import uuid
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -20,6 +18,7 @@ from accounts.money import format_inr
 from accounts.operations import ledger_check_run
 from accounts.selectors import operations_overview
 from console.charts import daily_volume_svg
+from core.ids import parse_public_id
 from users.models import User
 
 SITE_NAME = "Wallet operations"
@@ -52,10 +51,7 @@ class OperationsSite(admin.AdminSite):
     def find(self, request):
         """One box for everything: an id opens what it names; anything else searches people."""
         query = request.GET.get("q", "").strip()
-        try:
-            public_id = uuid.UUID(query)
-        except ValueError:
-            public_id = None
+        public_id = parse_public_id(query)
         if public_id is not None:
             for model in (User, Transfer, AdjustmentProposal):
                 found = model.objects.filter(public_id=public_id).values_list("pk", flat=True).first()

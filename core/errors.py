@@ -1,22 +1,25 @@
-"""The root of every domain error, and the one rule for what a database error means.
+"""The roots of every error the service reports, and the one rule for what a database error means.
 
-Domain errors have DRF's shape: `status_code`, `default_detail` and `default_code` as class
-attributes, `detail` and `code` on the instance. Services raise them; the API's exception
-handler turns them into `{message, errors?}` and the pages show the same `detail` (or the
-`page_detail`, where a person needs other words than an API client), beside the form field
-named by `field`. So every message lives once, on its exception.
+- `ServiceError`: a request refused by a rule of the service. DRF's shape: `status_code`,
+  `default_detail` (the contract's message) and `default_code` (stable, machine-readable) as
+  class attributes; `detail`, `code` and per-field `errors` on the instance. The API answers
+  `{message, code, errors?}` (core/api/errors.py); pages choose their own words by `code`
+  (web/wording.py, console/wording.py), so an error carries no page wording.
+- `Unavailable`: something the service depends on cannot serve right now (the database is
+  unreachable or too busy, or cannot run transactions). Nothing was changed and the same
+  request can be retried. Stores raise it knowing nothing of HTTP; the API and the pages
+  answer it with 503.
 """
 
-from django.db import DatabaseError, InterfaceError, OperationalError
-from pymongo.errors import ConnectionFailure
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
 
 
 class ServiceError(Exception):
     status_code = 400
     default_detail = "Bad request"
     default_code = "bad_request"
-    field: str | None = None  # the input this error is about, for a form
-    page_detail: str | None = None  # the wording for a page, when it differs from the API's
 
     def __init__(self, detail: str | None = None, *, errors: dict | None = None):
         self.detail = detail or self.default_detail
@@ -25,42 +28,45 @@ class ServiceError(Exception):
         super().__init__(self.detail)
 
     def body(self) -> dict:
-        body = {"message": self.detail}
+        body = {"message": self.detail, "code": self.code}
         if self.errors:
             body["errors"] = self.errors
         return body
 
-    @property
-    def page_message(self) -> str:
-        return self.page_detail or self.detail
 
-
-class ServiceUnavailable(ServiceError):
-    status_code = 503
+class Unavailable(Exception):
     default_detail = "Service temporarily unavailable, please retry"
     default_code = "unavailable"
-    page_detail = "We're briefly unavailable. Nothing was sent or changed; please try again in a moment."
+
+    def __init__(self, detail: str | None = None):
+        self.detail = detail or self.default_detail
+        self.code = self.default_code
+        super().__init__(self.detail)
+
+    def body(self) -> dict:
+        return {"message": self.detail, "code": self.code}
 
 
-class DatabaseUnavailable(ServiceUnavailable):
+class DatabaseUnavailable(Unavailable):
     default_detail = "Database unavailable, please retry shortly"
     default_code = "database_unavailable"
 
 
-class ServiceBusy(ServiceUnavailable):
-    default_detail = "Too many concurrent requests for this account, please retry"
-    default_code = "busy"
+# Whether an exception means the database cannot be reached. Django wraps the SQL drivers'
+# errors in these two; other drivers' errors are recognised by checks their store registers
+# (accounts/apps.py), so that no driver's error classes are read outside its store.
+_UNREACHABLE = (OperationalError, InterfaceError)
+_unreachable_checks: list[Callable[[BaseException], bool]] = []
 
 
-# A database that cannot be reached: the connection failed, was dropped or timed out.
-# Django wraps the SQL drivers' errors in these two; django-mongodb-backend wraps pymongo's
-# in a plain DatabaseError whose cause is the pymongo error, and some paths raise it bare.
-_UNREACHABLE = (OperationalError, InterfaceError, ConnectionFailure)
+def register_unreachable_check(check: Callable[[BaseException], bool]) -> None:
+    if check not in _unreachable_checks:
+        _unreachable_checks.append(check)
 
 
 def is_database_unreachable(error: BaseException) -> bool:
     """True for an outage (answer 503, retry later); False for every other failure,
     including programming and data errors, which are bugs (answer 500, log the traceback)."""
-    if isinstance(error, _UNREACHABLE):
+    if isinstance(error, (DatabaseUnavailable, *_UNREACHABLE)):
         return True
-    return isinstance(error, DatabaseError) and isinstance(error.__cause__, ConnectionFailure)
+    return any(check(error) for check in _unreachable_checks)

@@ -1,14 +1,31 @@
+import logging
+
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
 from core.clock import INDIA
-from core.errors import DatabaseUnavailable, is_database_unreachable
+from core.errors import DatabaseUnavailable, Unavailable, is_database_unreachable
+
+logger = logging.getLogger(__name__)
+
+PAGE_UNAVAILABLE = "We're briefly unavailable. Nothing was sent or changed; please try again in a moment."
+RETRY_AFTER_SECONDS = "5"
 
 
-class DatabaseUnavailableMiddleware:
-    """A database that is down or restarting is a 503 with a message on every path (the
-    API's handler already does this for API views; this covers pages and the admin). Any
-    other error goes on to Django's 500 handling, which logs its traceback."""
+def unavailable_of(exception: BaseException) -> Unavailable | None:
+    """The outage an exception means, or None when it is no outage (then it is a bug)."""
+    if isinstance(exception, Unavailable):
+        return exception
+    if is_database_unreachable(exception):
+        return DatabaseUnavailable()
+    return None
+
+
+class UnavailableMiddleware:
+    """An outage (the database down or restarting, too busy, unable to run transactions) is
+    a 503 with a message on every path: the API's handler does this for API views, this
+    covers pages and the console. Any other error goes on to Django's 500 handling, which
+    logs its traceback."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,16 +34,18 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_database_unreachable(exception):
+        outage = unavailable_of(exception)
+        if outage is None:
             return None
+        logger.warning("unavailable (%s): %s", outage.code, exception)
         if request.path.startswith("/api/"):
-            return JsonResponse(DatabaseUnavailable().body(), status=503)
-        response = HttpResponse(
-            "<!doctype html><title>Unavailable</title><h1>We'll be right back</h1>"
-            f"<p>{DatabaseUnavailable.page_detail}</p>",
-            status=503,
-        )
-        response["Retry-After"] = "5"
+            response = JsonResponse(outage.body(), status=503)
+        else:
+            response = HttpResponse(
+                f"<!doctype html><title>Unavailable</title><h1>We'll be right back</h1><p>{PAGE_UNAVAILABLE}</p>",
+                status=503,
+            )
+        response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
 
 

@@ -46,7 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.UnavailableMiddleware",
     "core.middleware.IndiaTimeForPeopleMiddleware",
 ]
 

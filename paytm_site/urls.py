@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.health import healthz
+from core.views import healthz
 from users.views import UserViewSet
 
 urlpatterns = [

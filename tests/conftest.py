@@ -40,11 +40,11 @@ def _ledger_holds_after_each_test(request):
 
 @pytest.fixture
 def frozen_throttle_clock(monkeypatch):
-    """Throttle windows follow the wall clock; pin it mid-window so a test's requests can
-    never straddle two windows (and get two allowances)."""
-    import users.throttling
+    """Throttle windows follow the throttle's clock (DRF's `timer` hook); pin it mid-window so
+    a test's requests can never straddle two windows (and get two allowances)."""
+    from users.throttling import AuthRateThrottle
 
-    monkeypatch.setattr(users.throttling.time, "time", lambda: 1_800_000_030.0)
+    monkeypatch.setattr(AuthRateThrottle, "timer", staticmethod(lambda: 1_800_000_030.0))
 
 
 @pytest.fixture

@@ -110,7 +110,10 @@ def test_oversized_body_is_refused(make_person, client_for):
     response = client.generic(
         "POST", "/api/v1/account/transfer", b'{"to": "' + b"x" * 200_000 + b'"}', content_type="application/json"
     )
-    assert response.status_code == 413 and response.json() == {"message": "Request body too large"}
+    assert response.status_code == 413 and response.json() == {
+        "message": "Request body too large",
+        "code": "body_too_large",
+    }
 
 
 def test_secrets_are_not_constants_in_the_repository(settings):

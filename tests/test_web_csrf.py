@@ -63,7 +63,7 @@ def test_rupees_on_the_dashboard_use_indian_grouping(make_person, client):
 
 def test_payment_while_the_database_is_busy_says_so_and_can_be_retried(make_person, client, monkeypatch):
     import web.views
-    from core.errors import ServiceBusy
+    from accounts.stores.errors import DatabaseBusy
 
     asha, bilal = make_person("Asha", "R", grant=10_000), make_person("Bilal", "K")
     client.force_login(asha)
@@ -71,7 +71,7 @@ def test_payment_while_the_database_is_busy_says_so_and_can_be_retried(make_pers
     form = {"amount": "5", "step": "confirm", "idempotency_key": key}
 
     def busy(**kwargs):
-        raise ServiceBusy()
+        raise DatabaseBusy()
 
     with monkeypatch.context() as patch:
         patch.setattr(web.views, "transfer_create", busy)

@@ -3,16 +3,13 @@
 411 is the original contract's status for these; clients written for it depend on it.
 """
 
+from accounts.exceptions import OperationError
+from core.api.errors import MESSAGE_TOKEN_INVALID
 from core.errors import ServiceError
 
 MESSAGE_SIGNUP_REJECTED = "Email already taken / Incorrect inputs"
 MESSAGE_SIGNIN_FAILED = "Error while logging in"
 MESSAGE_UPDATE_REJECTED = "Error while updating information"
-MESSAGE_SIGNUP_SUCCESS = "User created successfully"
-MESSAGE_UPDATE_SUCCESS = "Updated successfully"
-MESSAGE_SIGNED_OUT = "Signed out"
-MESSAGE_TOKEN_INVALID = "Invalid or expired token"
-MESSAGE_NOT_AUTHENTICATED = "Authentication credentials were not provided"
 MESSAGE_EMAIL_TAKEN = "Email already taken"
 
 
@@ -26,7 +23,6 @@ class SigninFailed(ServiceError):
     status_code = 411
     default_detail = MESSAGE_SIGNIN_FAILED
     default_code = "signin_failed"
-    page_detail = "That email and password don't match an account."
 
 
 class UpdateRejected(ServiceError):
@@ -38,4 +34,10 @@ class UpdateRejected(ServiceError):
 class TokenRejected(ServiceError):
     status_code = 403
     default_detail = MESSAGE_TOKEN_INVALID
-    default_code = "token_rejected"
+    default_code = "token_invalid"  # the same as a bad token in the Authorization header
+
+
+class PersonStateUnchanged(OperationError):
+    status_code = 409
+    default_detail = "The person is already in that state"
+    default_code = "person_state_unchanged"

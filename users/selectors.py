@@ -1,19 +1,20 @@
 """Reads about people. Search never exposes emails, passwords or internal ids."""
 
-import uuid
-
 from django.db.models import Q
 
-from accounts.stores import ledger_store
+from accounts.models import Account
+from core.ids import parse_public_id
 from core.pagination import Page, offset_page
 from users.models import User
+from users.stores import people_store
 
 SEARCH_DEFAULT_LIMIT = 20
 SEARCH_MAX_LIMIT = 100
 
 
 def user_search(*, query: str, exclude: User | None = None, offset: int = 0, limit: int = SEARCH_DEFAULT_LIMIT) -> Page:
-    """Active holders of wallets that are not frozen, whose first or last name contains `query`, case-insensitively.
+    """People whose wallets can be paid (Account.objects.payable), whose first or last name
+    contains `query`, case-insensitively.
 
     `icontains` escapes % and _ and binds the text as a parameter: the filter is taken
     literally, never as a pattern, regex or SQL. Rows are dicts of public fields only.
@@ -22,7 +23,7 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     spread evenly along the primary key, so a common term stops after one page of rows
     and a rare one is served by the trigram indexes; ordering by name instead made
     PostgreSQL walk most of the table for names late in the alphabet."""
-    people = User.objects.filter(is_active=True, account__isnull=False, account__frozen=False)
+    people = User.objects.filter(account__in=Account.objects.payable())
     if "\x00" in query:
         return Page(items=[], next_cursor=None)  # no name can hold NUL; PostgreSQL refuses it
     if query:
@@ -33,25 +34,9 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     return offset_page(rows, offset=offset, limit=limit)
 
 
-def payable_person(public_id, *, exclude: User | None = None) -> User | None:
-    """The active person with this public id (a UUID or its text) whose wallet can be paid or
-    asked for money (it exists and is not frozen), other than `exclude`; None otherwise."""
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    people = User.objects.filter(public_id=key, is_active=True, account__isnull=False, account__frozen=False)
-    if exclude is not None:
-        people = people.exclude(pk=exclude.pk)
-    return people.first()
-
-
 def user_for_token(*, public_id) -> User | None:
     """The person an access token names, or None. Every API request starts here, so the
     store answers it its fastest way (on PostgreSQL, one query that also brings the wallet's
     id)."""
-    try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    return ledger_store().person_for_token(public_id=key)
+    key = parse_public_id(public_id)
+    return None if key is None else people_store().person_for_token(public_id=key)

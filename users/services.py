@@ -11,10 +11,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.services import account_open_with_grant
-from accounts.stores import ledger_store
-from accounts.stores.base import UniqueViolation
+from accounts.stores.errors import UniqueViolation
 from users.exceptions import MESSAGE_EMAIL_TAKEN, SigninFailed, SignupRejected, TokenRejected, UpdateRejected
 from users.models import User, normalize_email
+from users.stores import people_store
 from users.tokens import token_is_current
 
 
@@ -22,7 +22,7 @@ def user_signout(*, user: User, refresh: str | None = None, everywhere: bool = F
     """`refresh` (one of the caller's refresh tokens) can no longer refresh; `everywhere`
     refuses every token of the caller issued before now, access tokens included."""
     if refresh:
-        ledger_store().revoke_refresh_token(_own_refresh_token(user, refresh))
+        people_store().revoke_refresh_token(_own_refresh_token(user, refresh))
     if everywhere:
         User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
 
@@ -103,6 +103,6 @@ def access_token_refresh(*, refresh: str) -> str:
         raise TokenRejected()
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
         raise TokenRejected()
-    if not token_is_current(token, user) or ledger_store().refresh_token_revoked(token):
+    if not token_is_current(token, user) or people_store().refresh_token_revoked(token):
         raise TokenRejected()
     return str(token.access_token)

@@ -9,9 +9,6 @@ from core.api.views import ApiViewSet, MalformedRequest
 from core.pagination import clamp_limit, parse_offset
 from users import serializers as io
 from users.exceptions import (
-    MESSAGE_SIGNED_OUT,
-    MESSAGE_SIGNUP_SUCCESS,
-    MESSAGE_UPDATE_SUCCESS,
     SigninFailed,
     SignupRejected,
     TokenRejected,
@@ -22,6 +19,9 @@ from users.services import access_token_refresh, user_signin, user_signout, user
 from users.throttling import AuthRateThrottle
 from users.tokens import tokens_for
 
+MESSAGE_SIGNUP_SUCCESS = "User created successfully"
+MESSAGE_UPDATE_SUCCESS = "Updated successfully"
+MESSAGE_SIGNED_OUT = "Signed out"
 ERRORS_411 = {411: ErrorSerializer, 429: ErrorSerializer}
 PUBLIC_AUTH_ACTIONS = {"signup", "signin", "refresh"}
 

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.exceptions import InvalidAccount
 from accounts.money import format_inr, parse_rupees
 from accounts.money_requests import request_cancel, request_create, request_decline, request_pay, requests_list
+from accounts.selectors import payable_person
 from core.errors import ServiceError
 from core.page_actions import run_action
-from users.selectors import payable_person, user_search
+from users.selectors import user_search
 from web.forms import AskForm, PayRequestForm
 from web.views import show_error
+from web.wording import page_message
 
 LISTED = 50
 
@@ -81,7 +83,7 @@ def pay_request(request, request_id):
             idempotency_key=f"web-{form.cleaned_data['idempotency_key']}-{request_id}",
         )
     except ServiceError as error:
-        messages.error(request, error.page_message)
+        messages.error(request, page_message(error))
     else:
         balance = format_inr(receipt.sender_balance)
         verb = "Already paid: nothing more was sent" if receipt.replayed else "Paid"
@@ -97,6 +99,7 @@ def decline_request(request, request_id):
         lambda: request_decline(payer=request.user, request_id=str(request_id)),
         done="Request declined.",
         back_to="requests",
+        wording=page_message,
     )
 
 
@@ -108,6 +111,7 @@ def cancel_request(request, request_id):
         lambda: request_cancel(requester=request.user, request_id=str(request_id)),
         done="Request cancelled.",
         back_to="requests",
+        wording=page_message,
     )
 
 

@@ -1,10 +1,11 @@
 """The pages: thin views over the same services and selectors as the API.
 
 Session login with CSRF protection. Errors come from the services' own exceptions: a page
-shows `page_message` beside the field the error names, or above the form, with the
-exception's status. Every payment goes through accounts.services.transfer_create with an
-idempotency key minted when the form is shown, so a double-clicked "Send" or a resubmitted
-confirmation replays the first answer instead of paying twice."""
+shows the words web/wording.py has for the error's code beside the field it names, or above
+the form, with the exception's status. An outage keeps the form as it was, to be sent again.
+Every payment goes through accounts.services.transfer_create with an idempotency key minted
+when the form is shown, so a double-clicked "Send" or a resubmitted confirmation replays the
+first answer instead of paying twice."""
 
 import uuid
 
@@ -18,17 +19,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import InsufficientBalance
 from accounts.money import format_inr, parse_rupees
-from accounts.selectors import balance_get, transactions_list, wallet_is_frozen
+from accounts.selectors import balance_get, payable_person, transactions_list, wallet_is_frozen
 from accounts.services import transfer_create
 from core.clock import in_india
-from core.errors import ServiceError
-from users.selectors import payable_person, user_search
+from core.errors import ServiceError, Unavailable
+from core.middleware import PAGE_UNAVAILABLE
+from users.selectors import user_search
 from users.services import user_signin, user_signup
 from users.throttling import AuthRateThrottle
 from web.forms import SendForm, SigninForm, SignupForm
+from web.wording import MESSAGE_UNKNOWN_RECIPIENT, field_of, page_message
 
 MESSAGE_THROTTLED = "Too many attempts from your network. Please wait a minute and try again."
-MESSAGE_UNKNOWN_RECIPIENT = "This person can't receive money. Pick someone from your dashboard."
 MESSAGE_PAY_YOURSELF = "You can't send money to yourself."
 RECENT_TRANSACTIONS = 10
 SIGNUP_FIELDS = {"username": "email", "password": "password", "firstName": "first_name", "lastName": "last_name"}
@@ -48,7 +50,8 @@ def show_error(form, error: ServiceError, field_names: dict | None = None) -> in
         for problem in problems:
             form.add_error(field if field in form.fields else None, problem)
     if not error.errors:
-        form.add_error(error.field if error.field in form.fields else None, error.page_message)
+        field = field_of(error)
+        form.add_error(field if field in form.fields else None, page_message(error))
     return 400 if error.status_code == 411 else error.status_code  # 411 is the old API's "rejected"
 
 
@@ -159,6 +162,13 @@ def send_page(request):
             amount=amount,
             idempotency_key=f"web-{form.cleaned_data['idempotency_key']}",
         )
+    except Unavailable:
+        # The outcome is unknown: keep the confirmation and its key, so that a retry replays
+        # the payment if it did go through instead of paying again.
+        form.add_error(None, PAGE_UNAVAILABLE)
+        return render(
+            request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=503
+        )
     except ServiceError as error:
         return _send_refused(request, context, form, amount, error)
     if receipt.replayed:
@@ -174,19 +184,12 @@ def send_page(request):
 
 
 def _send_refused(request, context, form, amount, error: ServiceError):
-    if error.status_code >= 500:
-        # The outcome is unknown: keep the confirmation and its key, so that a retry replays
-        # the payment if it did go through instead of paying again.
-        status = show_error(form, error)
-        return render(
-            request, "web/send.html", {**context, "form": form, "confirm": True, "amount": amount}, status=status
-        )
-    # The key's outcome is final: a new attempt needs a new key.
+    """The key's outcome is final: a new attempt needs a new key."""
     fresh = _fresh_send_form(amount=form.cleaned_data["amount"])
     status = show_error(fresh, error)
-    if error.field is None:
+    if field_of(error) is None:
         return render(
-            request, "web/send.html", {**context, "page_error": error.page_message, "retry": True}, status=status
+            request, "web/send.html", {**context, "page_error": page_message(error), "retry": True}, status=status
         )
     return render(request, "web/send.html", {**context, "form": fresh}, status=status)
 

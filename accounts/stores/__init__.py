@@ -1,11 +1,11 @@
-"""The ledger store of the database in use: the one place that asks which database it is."""
+"""The stores of the database in use: the one place in `accounts` that asks which database it is."""
 
 from django.db import connection as default_connection
 
-from accounts.stores.base import LedgerStore
-from accounts.stores.mongo import MongoLedgerStore
+from accounts.stores.base import DatabaseHealth, LedgerStore
+from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore
 from accounts.stores.postgres import PostgresLedgerStore
-from accounts.stores.sql import SqlLedgerStore
+from accounts.stores.sql import SqlDatabaseHealth, SqlLedgerStore
 
 
 def ledger_store(connection=None) -> LedgerStore:
@@ -17,7 +17,14 @@ def ledger_store(connection=None) -> LedgerStore:
     return SqlLedgerStore()
 
 
+def database_health(connection=None) -> DatabaseHealth:
+    connection = connection or default_connection
+    if connection.vendor == "mongodb":
+        return MongoDatabaseHealth(connection)
+    return SqlDatabaseHealth()
+
+
 def on_connection_created(sender, connection, **kwargs) -> None:
     """At each new database connection, let its store check what it needs (MongoDB: that it
     can run transactions, and say how to fix it when it cannot)."""
-    ledger_store(connection).on_connect()
+    database_health(connection).on_connect()

@@ -1,40 +1,29 @@
-"""What the ledger asks of a database: small primitives, declared once in `LedgerStore`.
+"""What the ledger asks of a database, declared once per concern:
+
+- `LedgerStore`: small primitives the ledger algorithm (accounts/ledger.py) runs on: units
+  of work, locking accounts, writing the rows a movement or a batch of sign-ups is made of
+  (built in accounts/postings.py), idempotency records, and the hot reads of every request;
+- `DatabaseHealth`: whether the database can serve the wallet, and what to say at connection.
 
 Everything that differs per database lives in this package (`sql.py` for SQLite and the
-ORM, `postgres.py` for PostgreSQL's plain-SQL hot paths, `mongo.py` for MongoDB), and
-nothing outside it asks which database it is on. The ledger algorithm itself (validate,
-replay an idempotency key, check and post the movement, remember the outcome) is written
-once, above these primitives, in `accounts/ledger.py`.
+ORM, `postgres.py` for PostgreSQL's plain-SQL hot paths, `mongo.py` for MongoDB). People's
+own concerns (the person a token names, revoked tokens) are the `users` app's store
+(users/stores/). Stores speak in their own terms (accounts/stores/errors.py), never HTTP.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
 from accounts.models import Account
-from accounts.movements import AccountState, Movement
-from users.models import User
+from accounts.movements import AccountState
+from accounts.postings import Posting
+from core.health import Health
 
 T = TypeVar("T")
 SHOW_AT_MOST = 20  # breaches listed per invariant in a ledger report
-
-
-class ConcurrentCommit(Exception):
-    """Another unit of work committed a row this one meant to write first (an idempotency
-    key, a reversal's link). The retry policy runs the unit of work again, and its checks
-    then see that row: it replays, or refuses, instead of writing twice."""
-
-
-class UniqueViolation(Exception):
-    """An insert clashed with a unique index; `fields` names the model fields involved
-    (empty when the database did not say)."""
-
-    def __init__(self, fields: frozenset[str], cause: BaseException | None = None):
-        self.fields = fields
-        super().__init__(f"unique violation on {', '.join(sorted(fields)) or 'an unknown index'}")
-        self.__cause__ = cause
 
 
 @dataclass(frozen=True)
@@ -88,21 +77,8 @@ class LedgerReport:
             self.breaches.append(f"{title}: {shown}{more}")
 
 
-@dataclass(frozen=True)
-class Health:
-    status: int  # HTTP status: 200 up, 503 down or unable to move money
-    body: dict
-
-
 class OrmHotReads:
-    """The hot reads through the ORM, for stores that have no faster way (SQLite, MongoDB),
-    and no search indexes of their own."""
-
-    def create_search_indexes(self, schema_editor) -> None:
-        pass
-
-    def drop_search_indexes(self, schema_editor) -> None:
-        pass
+    """The hot reads through the ORM, for stores that have no faster way (SQLite, MongoDB)."""
 
     def wallet_id(self, *, public_id):
         return (
@@ -114,16 +90,15 @@ class OrmHotReads:
     def balance(self, *, user_pk) -> int:
         return Account.objects.filter(user_id=user_pk).values_list("balance", flat=True).first() or 0
 
-    def person_for_token(self, *, public_id):
-        return User.objects.filter(public_id=public_id).first()
-
 
 class LedgerStore(Protocol):
     # -- units of work ----------------------------------------------------------------
     def run(self, work: Callable[["LedgerStore"], T]) -> T:
         """`work(store)` in one transaction of this database, retried by the one retry
         policy (accounts/stores/retry.py) on what this database reports as transient and
-        on `ConcurrentCommit`. Inside, `store` is bound to that transaction."""
+        on `ConcurrentCommit`. Inside, `store` is bound to that transaction. Called inside
+        a transaction that is already open, it raises RuntimeError: a unit of work nested
+        in another could not be retried on its own."""
 
     # -- inside a unit of work --------------------------------------------------------
     def lock_accounts(self, *pks) -> dict[object, AccountState]:
@@ -134,9 +109,12 @@ class LedgerStore(Protocol):
     def system_account(self, kind: str) -> object:
         """The primary key of the system account of this kind, created if missing."""
 
-    def write_movement(self, movement: Movement, *, sender_after: int, recipient_after: int) -> PostedTransfer:
-        """Set both balances and write the transfer with its two ledger entries. Raises
+    def write_posting(self, posting: Posting) -> PostedTransfer:
+        """Set both balances and insert the transfer and its two entries. Raises
         UniqueViolation if the transfer's link (`reverses`) is already taken."""
+
+    def set_balance(self, pk, *, before: int, after: int) -> None:
+        """Set the balance of an account read by `lock_accounts` in this unit of work."""
 
     def find_idempotency(self, *, user_pk, key: str) -> Remembered | None: ...
 
@@ -147,7 +125,11 @@ class LedgerStore(Protocol):
         """Whether a row of `model` has these field values (plain equality only)."""
 
     def insert(self, instance) -> None:
-        """Insert an unsaved model instance. Raises UniqueViolation on a unique clash."""
+        """Insert a model instance as a new row. An instance left with a key by an attempt
+        that was rolled back is inserted afresh. Raises UniqueViolation on a unique clash."""
+
+    def insert_many(self, instances: Sequence) -> None:
+        """Insert instances of one model as new rows, in batches (seeding many sign-ups)."""
 
     def update_fields(self, instance, fields: list[str]) -> None:
         """Write these fields of a row read in this unit of work."""
@@ -159,30 +141,14 @@ class LedgerStore(Protocol):
     def balance(self, *, user_pk) -> int:
         """The person's balance in paise; 0 for someone without a wallet (operators)."""
 
-    def person_for_token(self, *, public_id):
-        """The person an access token names (with their wallet's id where that is cheap)."""
-
-    # -- signing out -------------------------------------------------------------------------
-    def revoke_refresh_token(self, token) -> None:
-        """This verified SimpleJWT refresh token can no longer refresh (again: no error)."""
-
-    def refresh_token_revoked(self, token) -> bool: ...
-
-    # -- checks, seeding, health --------------------------------------------------------
+    # -- checks -----------------------------------------------------------------------------
     def verify_ledger(self) -> LedgerReport: ...
 
-    def open_accounts_bulk(self, *, users: list, grants: list[int]) -> None:
-        """Many sign-ups in one transaction (seeding and benchmarks): the same rows that
-        sign-up writes, batched: wallets, grants from the issuance account, entries."""
 
-    def health(self) -> Health: ...
+class DatabaseHealth(Protocol):
+    def health(self) -> Health:
+        """Whether this database can serve the wallet: reachable, and able to run the
+        transactions every movement needs."""
 
     def on_connect(self) -> None:
         """Called at each new connection to this database: a chance to warn about setup."""
-
-    # -- schema (run by migrations) ------------------------------------------------------
-    def create_search_indexes(self, schema_editor) -> None:
-        """Indexes that serve case-insensitive substring search of names, if this database
-        has such a kind of index (users/migrations/0002)."""
-
-    def drop_search_indexes(self, schema_editor) -> None: ...

@@ -22,28 +22,23 @@ from pymongo import ReadPreference, ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
-from accounts.movements import AccountState, Movement
-from accounts.stores.base import (
+from accounts.movements import AccountState
+from accounts.postings import Posting
+from accounts.stores.base import LedgerReport, OrmHotReads, PostedTransfer, Remembered
+from accounts.stores.errors import (
     ConcurrentCommit,
-    Health,
-    LedgerReport,
-    OrmHotReads,
-    PostedTransfer,
-    Remembered,
+    DatabaseUnavailable,
+    TransactionsUnavailable,
     UniqueViolation,
 )
 from accounts.stores.mongo_checks import mongo_ledger_verify
 from accounts.stores.retry import UNIT_OF_WORK_RETRIES
-from core.errors import DatabaseUnavailable, ServiceUnavailable
-from users.models import User
+from core.health import DEGRADED, OK, UNAVAILABLE, Health
 
 logger = logging.getLogger(__name__)
 
-TOKEN_REVOCATIONS = "token_revocations"
 ILLEGAL_OPERATION = 20  # "Transaction numbers are only allowed on a replica set member or mongos"
 REPLICA_SET_HELP = (
     "MongoDB is running standalone, and transfers need a replica set. Start a single-node "
@@ -57,17 +52,14 @@ TRANSACTION_OPTIONS = {
 }
 
 
-class TransactionsUnavailable(ServiceUnavailable):
-    default_detail = "Transfers are unavailable: the database is not a MongoDB replica set"
-    default_code = "transactions_unavailable"
-
-
 def document_of(instance, connection) -> dict:
     """The document the ORM would insert for `instance`, assigning an ObjectId pk if it has
-    none. Keys and foreign keys are ObjectIds as they are; every other value goes through
-    the field's own conversion for this connection."""
+    none. Keys and foreign keys are ObjectIds as they are (a foreign key set to an object
+    takes that object's key, as the ORM's save does); every other value goes through the
+    field's own conversion for this connection."""
     if instance.pk is None:
         instance.pk = ObjectId()
+    instance._prepare_related_fields_for_save(operation_name="insert")
     return {_column(field): _prepared(instance, field, connection) for field in instance._meta.concrete_fields}
 
 
@@ -119,6 +111,8 @@ class MongoLedgerStore(OrmHotReads):
     # -- units of work ----------------------------------------------------------------
 
     def run(self, work):
+        if self.session is not None:
+            raise RuntimeError("a unit of work cannot run inside another: it could not be retried on its own")
         return self.retries.run(lambda: self._once(work), retryable=lambda error: isinstance(error, ConcurrentCommit))
 
     def _once(self, work):
@@ -164,39 +158,21 @@ class MongoLedgerStore(OrmHotReads):
         )
         return account["_id"]
 
-    def write_movement(self, movement: Movement, *, sender_after: int, recipient_after: int) -> PostedTransfer:
-        accounts = self.collection(Account)
-        for pk, before, after in [
-            (movement.sender, sender_after + movement.amount, sender_after),
-            (movement.recipient, recipient_after - movement.amount, recipient_after),
-        ]:
-            updated = accounts.update_one(
-                {"_id": pk, "balance": before}, {"$set": {"balance": after}}, session=self.session
-            )
-            if updated.matched_count != 1:  # the snapshot moved on; the server normally says so first
-                raise ConcurrentCommit()
-        transfer = movement.as_transfer()
+    def write_posting(self, posting: Posting) -> PostedTransfer:
+        for change in (posting.sender, posting.recipient):
+            self.set_balance(change.account, before=change.before, after=change.after)
+        transfer = posting.transfer
         self.insert(transfer)
-        entries = [
-            LedgerEntry(
-                transfer_id=transfer.pk,
-                account_id=movement.sender,
-                amount=-movement.amount,
-                balance_after=sender_after,
-                created_at=transfer.created_at,
-            ),
-            LedgerEntry(
-                transfer_id=transfer.pk,
-                account_id=movement.recipient,
-                amount=movement.amount,
-                balance_after=recipient_after,
-                created_at=transfer.created_at,
-            ),
-        ]
-        self.collection(LedgerEntry).insert_many(
-            [document_of(entry, self.connection) for entry in entries], session=self.session
-        )
+        self.insert_many(posting.entries)
         return PostedTransfer(pk=transfer.pk, public_id=str(transfer.public_id), created_at=transfer.created_at)
+
+    def set_balance(self, pk, *, before: int, after: int) -> None:
+        """Only where the balance still holds the value read: the snapshot's guard."""
+        updated = self.collection(Account).update_one(
+            {"_id": pk, "balance": before}, {"$set": {"balance": after}}, session=self.session
+        )
+        if updated.matched_count != 1:  # the snapshot moved on; the server normally says so first
+            raise ConcurrentCommit()
 
     def find_idempotency(self, *, user_pk, key: str) -> Remembered | None:
         record = self.collection(IdempotencyRecord).find_one({"user_id": user_pk, "key": key}, session=self.session)
@@ -226,100 +202,51 @@ class MongoLedgerStore(OrmHotReads):
         return self.collection(model).count_documents(query, limit=1, session=self.session) > 0
 
     def insert(self, instance) -> None:
+        instance.pk = None  # a new row, with a new ObjectId, whatever an earlier attempt left
         try:
             self.collection(type(instance)).insert_one(document_of(instance, self.connection), session=self.session)
         except DuplicateKeyError as error:
-            instance.pk = None
             columns = list((error.details or {}).get("keyPattern", {}))
             by_column = {_column(field): field.name for field in instance._meta.concrete_fields}
             raise UniqueViolation(frozenset(by_column.get(c, c) for c in columns), error) from None
         instance._state.adding = False
 
+    def insert_many(self, instances) -> None:
+        if not instances:
+            return
+        for instance in instances:
+            instance.pk = None
+        documents = [document_of(instance, self.connection) for instance in instances]
+        self.collection(type(instances[0])).insert_many(documents, session=self.session)
+        for instance in instances:
+            instance._state.adding = False
+
     def update_fields(self, instance, fields: list[str]) -> None:
         changes = {_column(f): _prepared(instance, f, self.connection) for f in map(instance._meta.get_field, fields)}
         self.collection(type(instance)).update_one({"_id": instance.pk}, {"$set": changes}, session=self.session)
 
-    # -- signing out ---------------------------------------------------------------------------
-    # SimpleJWT's blacklist app cannot run here (its models declare BigAutoField keys), so
-    # revoked refresh tokens are kept in a collection of their own, which MongoDB empties of
-    # expired ones by itself (a TTL index, mongo_migrations/accounts/0010).
-
-    def revoke_refresh_token(self, token) -> None:
-        jti = token[jwt_settings.JTI_CLAIM]
-        revoked = {
-            "jti": jti,
-            "user_id": token.get(jwt_settings.USER_ID_CLAIM),
-            "expires_at": datetime_from_epoch(token["exp"]),
-        }
-        self.database[TOKEN_REVOCATIONS].update_one({"jti": jti}, {"$setOnInsert": revoked}, upsert=True)
-
-    def refresh_token_revoked(self, token) -> bool:
-        return self.database[TOKEN_REVOCATIONS].count_documents({"jti": token[jwt_settings.JTI_CLAIM]}, limit=1) > 0
-
-    # -- checks, seeding, health --------------------------------------------------------
+    # -- checks ----------------------------------------------------------------------------
 
     def verify_ledger(self) -> LedgerReport:
         return mongo_ledger_verify(self.database)
 
-    def open_accounts_bulk(self, *, users: list, grants: list[int]) -> None:
-        """One transaction, as on SQL, with the documents inserted in bulk."""
 
-        def work(unit):
-            issuance_pk = unit.system_account(Account.Kind.ISSUANCE)
-            issuance = unit.lock_accounts(issuance_pk)[issuance_pk]
-            people = [_with_pk(user) for user in users]
-            wallets = [
-                _with_pk(Account(user=user, kind=Account.Kind.USER, balance=g))
-                for user, g in zip(people, grants, strict=True)
-            ]
-            transfers = [
-                _with_pk(Transfer(kind=Transfer.Kind.GRANT, sender_id=issuance.pk, recipient_id=wallet.pk, amount=g))
-                for wallet, g in zip(wallets, grants, strict=True)
-            ]
-            running, entries = issuance.balance, []
-            for transfer, wallet, grant in zip(transfers, wallets, grants, strict=True):
-                running -= grant
-                entries.append(
-                    LedgerEntry(
-                        transfer_id=transfer.pk,
-                        account_id=issuance.pk,
-                        amount=-grant,
-                        balance_after=running,
-                        created_at=transfer.created_at,
-                    )
-                )
-                entries.append(
-                    LedgerEntry(
-                        transfer_id=transfer.pk,
-                        account_id=wallet.pk,
-                        amount=grant,
-                        balance_after=grant,
-                        created_at=transfer.created_at,
-                    )
-                )
-            for model, rows in [(User, people), (Account, wallets), (Transfer, transfers), (LedgerEntry, entries)]:
-                documents = [document_of(row, self.connection) for row in rows]
-                unit.collection(model).insert_many(documents, session=unit.session)
-            accounts = unit.collection(Account)
-            accounts.update_one(
-                {"_id": issuance.pk, "balance": issuance.balance}, {"$set": {"balance": running}}, session=unit.session
-            )
-
-        self.run(work)
-        for user in users:
-            user._state.adding = False
+class MongoDatabaseHealth:
+    def __init__(self, connection=None):
+        self.connection = connection or default_connection
 
     def health(self) -> Health:
         """A standalone mongod answers queries but cannot run the transactions every movement
-        needs: that is reported here (503) instead of surfacing on a transfer."""
+        needs: that is reported here (degraded) instead of surfacing on a transfer."""
         try:
             supported = transactions_supported(self.connection)
         except PyMongoError as error:
-            return Health(status=503, body=_down(str(error)))
+            logger.warning("health check: MongoDB unreachable: %s", error)
+            return Health(UNAVAILABLE, {"status": "down", "vendor": "mongodb"})
         database = {"status": "up", "vendor": "mongodb", "transactions": "available" if supported else "unavailable"}
         if supported:
-            return Health(status=200, body={"status": "ok", "database": database})
-        return Health(status=503, body={"status": "degraded", "database": {**database, "help": REPLICA_SET_HELP}})
+            return Health(OK, database)
+        return Health(DEGRADED, {**database, "help": REPLICA_SET_HELP})
 
     def on_connect(self) -> None:
         """At the first connection, say how to fix a MongoDB that cannot run transactions."""
@@ -328,16 +255,6 @@ class MongoLedgerStore(OrmHotReads):
                 logger.warning(REPLICA_SET_HELP)
         except PyMongoError as error:
             logger.warning("MongoDB is not reachable yet: %s", error)
-
-
-def _with_pk(instance):
-    if instance.pk is None:
-        instance.pk = ObjectId()
-    return instance
-
-
-def _down(error: str) -> dict:
-    return {"status": "unavailable", "database": {"status": "down", "vendor": "mongodb", "error": error[:200]}}
 
 
 def mongo_client(connection):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.errors import ServiceBusy
+from accounts.stores.errors import DatabaseBusy
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,7 +27,7 @@ class RetryPolicy:
 
     def run(self, attempt: Callable[[], T], *, retryable: Callable[[BaseException], bool]) -> T:
         """`attempt()` until it returns; an error `retryable` accepts runs it again, up to
-        `attempts` times, and then answers ServiceBusy (503, retry later)."""
+        `attempts` times, and then answers DatabaseBusy (an outage: retry later)."""
         for number in range(1, self.attempts + 1):
             try:
                 return attempt()
@@ -38,7 +38,7 @@ class RetryPolicy:
                 last = error
             if number < self.attempts:
                 time.sleep(self.delay(number))
-        raise ServiceBusy() from last
+        raise DatabaseBusy() from last
 
 
 UNIT_OF_WORK_RETRIES = RetryPolicy()

@@ -12,23 +12,15 @@ import re
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Subquery
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
-from accounts.movements import AccountState, Movement
-from accounts.stores.base import (
-    ConcurrentCommit,
-    Health,
-    LedgerReport,
-    OrmHotReads,
-    PostedTransfer,
-    Remembered,
-    UniqueViolation,
-)
+from accounts.models import Account, IdempotencyRecord, LedgerEntry
+from accounts.movements import AccountState
+from accounts.postings import Posting
+from accounts.stores.base import LedgerReport, OrmHotReads, PostedTransfer, Remembered
+from accounts.stores.errors import ConcurrentCommit, UniqueViolation
 from accounts.stores.retry import UNIT_OF_WORK_RETRIES
 from accounts.stores.sql_checks import sql_ledger_verify
-from users.models import User
+from core.health import OK, Health
 
 BULK_BATCH = 2000
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
@@ -40,15 +32,13 @@ class SqlLedgerStore(OrmHotReads):
     # -- units of work ----------------------------------------------------------------
 
     def run(self, work):
-        if connection.in_atomic_block:
-            # Inside someone else's transaction (a test's, say) nothing can be retried, but a
-            # savepoint still makes this unit of work all or nothing.
-            with transaction.atomic():
-                return work(self)
         return self.retries.run(lambda: self._once(work), retryable=self.is_transient)
 
     def _once(self, work):
-        with transaction.atomic():
+        # Durable: inside another transaction this raises instead of quietly becoming a
+        # savepoint that could not be retried on its own (a test's own transaction is the
+        # one exception Django makes, so units of work still run inside tests).
+        with transaction.atomic(durable=True):
             return work(self)
 
     def is_transient(self, error: BaseException) -> bool:
@@ -80,32 +70,18 @@ class SqlLedgerStore(OrmHotReads):
             raise ConcurrentCommit() from None  # another unit of work created it: run again
         return account.pk
 
-    def write_movement(self, movement: Movement, *, sender_after: int, recipient_after: int) -> PostedTransfer:
-        # The rows are locked, so the balances just read are current; writing the new values
+    def write_posting(self, posting: Posting) -> PostedTransfer:
+        # The rows are locked, so the balances read are current; writing the new values
         # keeps the projection and the entries' balance_after equal by construction.
-        Account.objects.filter(pk=movement.sender).update(balance=sender_after)
-        Account.objects.filter(pk=movement.recipient).update(balance=recipient_after)
-        transfer = movement.as_transfer()
+        for change in (posting.sender, posting.recipient):
+            self.set_balance(change.account, before=change.before, after=change.after)
+        transfer = posting.transfer
         self.insert(transfer)
-        LedgerEntry.objects.bulk_create(
-            [
-                LedgerEntry(
-                    transfer=transfer,
-                    account_id=movement.sender,
-                    amount=-movement.amount,
-                    balance_after=sender_after,
-                    created_at=transfer.created_at,
-                ),
-                LedgerEntry(
-                    transfer=transfer,
-                    account_id=movement.recipient,
-                    amount=movement.amount,
-                    balance_after=recipient_after,
-                    created_at=transfer.created_at,
-                ),
-            ]
-        )
+        LedgerEntry.objects.bulk_create(posting.entries)
         return PostedTransfer(pk=transfer.pk, public_id=str(transfer.public_id), created_at=transfer.created_at)
+
+    def set_balance(self, pk, *, before: int, after: int) -> None:
+        Account.objects.filter(pk=pk).update(balance=after)
 
     def find_idempotency(self, *, user_pk, key: str) -> Remembered | None:
         sender_entry = LedgerEntry.objects.filter(transfer_id=OuterRef("transfer_id"), amount__lt=0)
@@ -140,14 +116,20 @@ class SqlLedgerStore(OrmHotReads):
 
     def insert(self, instance) -> None:
         """Raising out of the unit of work rolls it back, so no savepoint is needed here."""
+        afresh(instance)
         try:
             instance.save(force_insert=True)
         except IntegrityError as error:
             columns = self.unique_columns(error)
             if columns is None:
                 raise
-            instance.pk = None
             raise UniqueViolation(field_names(type(instance), columns), error) from None
+
+    def insert_many(self, instances) -> None:
+        for instance in instances:
+            afresh(instance)
+        if instances:
+            type(instances[0]).objects.bulk_create(instances, batch_size=BULK_BATCH)
 
     def update_fields(self, instance, fields: list[str]) -> None:
         instance.save(update_fields=fields)
@@ -159,55 +141,28 @@ class SqlLedgerStore(OrmHotReads):
             return None
         return [name.strip().rsplit(".", 1)[-1] for name in match.group(1).split(",")]
 
-    # -- signing out: SimpleJWT's blacklist app ----------------------------------------------
-
-    def revoke_refresh_token(self, token) -> None:
-        token.blacklist()
-
-    def refresh_token_revoked(self, token) -> bool:
-        return BlacklistedToken.objects.filter(token__jti=token[jwt_settings.JTI_CLAIM]).exists()
-
-    # -- checks, seeding, health --------------------------------------------------------
+    # -- checks -----------------------------------------------------------------------------
 
     def verify_ledger(self) -> LedgerReport:
         return sql_ledger_verify()
 
-    def open_accounts_bulk(self, *, users: list, grants: list[int]) -> None:
-        with transaction.atomic():
-            User.objects.bulk_create(users, batch_size=BULK_BATCH)
-            accounts = Account.objects.bulk_create(
-                [
-                    Account(user=user, kind=Account.Kind.USER, balance=grant)
-                    for user, grant in zip(users, grants, strict=True)
-                ],
-                batch_size=BULK_BATCH,
-            )
-            issuance_pk = self.system_account(Account.Kind.ISSUANCE)
-            issuance = self.lock_accounts(issuance_pk)[issuance_pk]
-            transfers = Transfer.objects.bulk_create(
-                [
-                    Transfer(kind=Transfer.Kind.GRANT, sender_id=issuance.pk, recipient_id=account.pk, amount=grant)
-                    for account, grant in zip(accounts, grants, strict=True)
-                ],
-                batch_size=BULK_BATCH,
-            )
-            running, entries = issuance.balance, []
-            for transfer, account, grant in zip(transfers, accounts, grants, strict=True):
-                running -= grant
-                entries.append(
-                    LedgerEntry(transfer=transfer, account_id=issuance.pk, amount=-grant, balance_after=running)
-                )
-                entries.append(LedgerEntry(transfer=transfer, account_id=account.pk, amount=grant, balance_after=grant))
-            LedgerEntry.objects.bulk_create(entries, batch_size=2 * BULK_BATCH)
-            Account.objects.filter(pk=issuance.pk).update(balance=running)
 
+class SqlDatabaseHealth:
     def health(self) -> Health:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return Health(status=200, body={"status": "ok", "database": {"status": "up", "vendor": connection.vendor}})
+        return Health(OK, {"status": "up", "vendor": connection.vendor})
 
     def on_connect(self) -> None:
         pass
+
+
+def afresh(instance) -> None:
+    """Make `instance` a new row again: an attempt that was rolled back may have left it the
+    key the database gave it then (only keys the database assigns are reset)."""
+    if instance._meta.pk.db_returning:
+        instance.pk = None
+    instance._state.adding = True
 
 
 def field_names(model, columns: list[str]) -> frozenset[str]:

@@ -7,9 +7,6 @@ reason and an audit entry: reverse a transfer (its page), approve or reject an a
 the wallet list). The audit log is append-only for everyone, superusers included.
 Lists put names and amounts first and shorten ids, so they read at 1280 px."""
 
-import uuid
-from datetime import timedelta
-
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -28,18 +25,16 @@ from accounts.models import (
 )
 from accounts.money import format_inr
 from accounts.operations import (
-    ADJUSTMENT_APPROVAL_DAYS,
     CAN_DECIDE,
     CAN_FREEZE,
     CAN_REVERSE,
-    REVERSIBLE_KINDS,
     adjustment_approve,
     adjustment_reject,
-    proposal_is_expired,
     transfer_reverse,
 )
-from console.admin.people import UserAdmin
-from console.pages import console_page, object_or_404
+from console.actions import set_frozen_with_reason
+from console.pages import console_page, exact_id_search, object_or_404
+from console.wording import console_message
 from core.page_actions import run_action
 from users.models import User
 
@@ -101,17 +96,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Freeze the selected wallets", permissions=["freeze"])
     def freeze_wallets(self, request, queryset):
-        return self._people_admin()._set_frozen_with_reason(request, self._owners(queryset), frozen=True)
+        return set_frozen_with_reason(self, request, self._owners(queryset), frozen=True)
 
     @admin.action(description="Unfreeze the selected wallets", permissions=["freeze"])
     def unfreeze_wallets(self, request, queryset):
-        return self._people_admin()._set_frozen_with_reason(request, self._owners(queryset), frozen=False)
+        return set_frozen_with_reason(self, request, self._owners(queryset), frozen=False)
 
     def _owners(self, queryset):
         return User.objects.filter(account__in=queryset.filter(kind=Account.Kind.USER))
-
-    def _people_admin(self) -> UserAdmin:
-        return self.admin_site._registry[User]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         account = self.get_object(request, object_id) if request.method == "GET" else None
@@ -162,10 +154,10 @@ class TransferAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """A transfer's id finds it exactly (a UUID is stored as 32 hex digits on SQLite)."""
-        try:
-            return queryset.filter(public_id=uuid.UUID(search_term.strip())), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term.replace("=", ""))
+        found = exact_id_search(queryset, search_term)
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term.replace("=", ""))
 
     def get_urls(self):
         reverse_view = self.admin_site.admin_view(require_POST(self.reverse_view))
@@ -187,9 +179,7 @@ class TransferAdmin(ReadOnlyAdmin):
                 "entries": transfer.entries.select_related("account__user").order_by("amount"),
                 "reversal": reversal,
                 "proposal": proposal,
-                "can_reverse": request.user.has_perm(CAN_REVERSE)
-                and transfer.kind in REVERSIBLE_KINDS
-                and reversal is None,
+                "can_reverse": request.user.has_perm(CAN_REVERSE) and transfer.kind_is_reversible and reversal is None,
             },
         )
 
@@ -200,6 +190,7 @@ class TransferAdmin(ReadOnlyAdmin):
             lambda: transfer_reverse(operator=request.user, transfer=transfer, reason=request.POST.get("reason")),
             done=f"Reversed: {format_inr(transfer.amount)} went back from the recipient to the sender.",
             back_to=reverse("admin:accounts_transfer_change", args=[transfer.pk]),
+            wording=console_message,
         )
 
 
@@ -250,11 +241,10 @@ class ProposalStatusFilter(admin.SimpleListFilter):
         return [*AdjustmentProposal.Status.choices, ("expired", "Expired (not approvable)")]
 
     def queryset(self, request, queryset):
-        cutoff = timezone.now() - timedelta(days=ADJUSTMENT_APPROVAL_DAYS)
         if self.value() == "expired":
-            return queryset.filter(status=AdjustmentProposal.Status.PROPOSED, proposed_at__lt=cutoff)
+            return queryset.expired(timezone.now())
         if self.value() == AdjustmentProposal.Status.PROPOSED:
-            return queryset.filter(status=AdjustmentProposal.Status.PROPOSED, proposed_at__gte=cutoff)
+            return queryset.open(timezone.now())
         if self.value():
             return queryset.filter(status=self.value())
         return queryset
@@ -289,9 +279,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Status")
     def state(self, proposal):
-        if proposal.status == AdjustmentProposal.Status.PROPOSED and proposal_is_expired(proposal):
-            return "expired"
-        return proposal.get_status_display()
+        return proposal.status_label(timezone.now())
 
     def get_urls(self):
         approve = self.admin_site.admin_view(require_POST(self.approve_view))
@@ -316,7 +304,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
                 "title": str(proposal),
                 "proposal": proposal,
                 "state": self.state(proposal),
-                "expired": proposal_is_expired(proposal),
+                "expired": proposal.is_expired(timezone.now()),
                 "can_decide": open_for_decision and may_decide,
                 "own_proposal": open_for_decision and proposal.proposed_by_id == request.user.pk,
             },
@@ -332,6 +320,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
             lambda: adjustment_approve(operator=request.user, proposal=proposal),
             done=f"Approved and posted: {proposal.direction} of {format_inr(proposal.amount)}.",
             back_to=self._back(proposal),
+            wording=console_message,
         )
 
     def reject_view(self, request, object_id):
@@ -341,6 +330,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
             lambda: adjustment_reject(operator=request.user, proposal=proposal, reason=request.POST.get("reason")),
             done="Rejected: nothing was posted.",
             back_to=self._back(proposal),
+            wording=console_message,
         )
 
 

@@ -6,37 +6,26 @@ People are never deleted (their ledger refers to them) and a wallet holder's pro
 edited here. Operators (staff without a wallet) are managed with Django's usual form, by
 superusers: that is where roles (groups) are given."""
 
-import uuid
 from functools import partial
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.exceptions import InvalidAmount
-from accounts.models import AdjustmentProposal, AuditEntry, LedgerEntry, MoneyRequest
+from accounts.models import AdjustmentProposal, AuditEntry, LedgerEntry
 from accounts.money import format_inr, parse_rupees
-from accounts.operations import (
-    CAN_DEACTIVATE,
-    CAN_DECIDE,
-    CAN_FREEZE,
-    CAN_PROPOSE,
-    adjustment_propose,
-    clean_reason,
-    person_set_active,
-    proposal_is_expired,
-    wallet_set_frozen,
-)
-from console.pages import console_page, object_or_404
-from core.errors import ServiceError
+from accounts.money_requests import requests_pending_of
+from accounts.operations import CAN_DECIDE, CAN_FREEZE, CAN_PROPOSE, adjustment_propose, wallet_set_frozen
+from console.actions import set_frozen_with_reason
+from console.pages import console_page, exact_id_search, object_or_404
+from console.wording import console_message
 from core.page_actions import run_action
 from users.models import User
+from users.operations import CAN_DEACTIVATE, person_set_active
 
 STATEMENT_PAGE = 25
 
@@ -100,11 +89,11 @@ class UserAdmin(DjangoUserAdmin):
         return "—" if wallet is None else format_inr(wallet.balance)
 
     def get_search_results(self, request, queryset, search_term):
-        """An `_id` finds its person exactly (a UUID is stored as 32 hex digits on SQLite)."""
-        try:
-            return queryset.filter(public_id=uuid.UUID(search_term.strip())), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
+        """An `_id` finds its person exactly."""
+        found = exact_id_search(queryset, search_term)
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -125,44 +114,11 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Freeze the wallets of the selected people", permissions=["freeze"])
     def freeze_wallets(self, request, queryset):
-        return self._set_frozen_with_reason(request, queryset, frozen=True)
+        return set_frozen_with_reason(self, request, queryset, frozen=True)
 
     @admin.action(description="Unfreeze the wallets of the selected people", permissions=["freeze"])
     def unfreeze_wallets(self, request, queryset):
-        return self._set_frozen_with_reason(request, queryset, frozen=False)
-
-    def _set_frozen_with_reason(self, request, queryset, *, frozen: bool):
-        verb = "Freeze" if frozen else "Unfreeze"
-        error = None
-        if "reason" in request.POST:
-            try:
-                reason = clean_reason(request.POST["reason"])
-            except ServiceError as refused:
-                error = refused.page_message
-            else:
-                done = 0
-                for person in queryset:
-                    try:
-                        wallet_set_frozen(operator=request.user, person=person, frozen=frozen, reason=reason)
-                        done += 1
-                    except ServiceError as refused:
-                        messages.warning(request, f"{person.full_name}: {refused.page_message}")
-                messages.success(request, f"{verb}: done for {done} wallet(s).")
-                return None  # back to the list
-        return TemplateResponse(
-            request,
-            "admin/operations/reason_action.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": f"{verb} wallets",
-                "verb": verb,
-                "people": queryset,
-                "action": request.POST.get("action"),
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "error": error,
-            },
-        )
+        return set_frozen_with_reason(self, request, queryset, frozen=False)
 
     # -- one person's page ------------------------------------------------------------------------
 
@@ -195,7 +151,7 @@ class UserAdmin(DjangoUserAdmin):
             STATEMENT_PAGE,
         ).get_page(request.GET.get("page"))
         proposals = AdjustmentProposal.objects.filter(account=wallet).select_related("proposed_by", "decided_by")
-        operator = request.user
+        operator, now = request.user, timezone.now()
         return console_page(
             self,
             request,
@@ -206,15 +162,10 @@ class UserAdmin(DjangoUserAdmin):
                 "wallet": wallet,
                 "status": wallet_status(person),
                 "statement": statement,
-                "proposals": [
-                    (proposal, proposal_is_expired(proposal)) for proposal in proposals.order_by("-proposed_at")
-                ],
+                "proposals": [(proposal, proposal.is_expired(now)) for proposal in proposals.order_by("-proposed_at")],
                 "pending_requests": [
                     (request_, "asked of them" if request_.payer_id == person.pk else "asked by them")
-                    for request_ in MoneyRequest.objects.filter(Q(payer=person) | Q(requester=person))
-                    .filter(status=MoneyRequest.Status.PENDING, expires_at__gt=timezone.now())
-                    .select_related("payer", "requester")
-                    .order_by("-pk")
+                    for request_ in requests_pending_of(person=person, now=now)
                 ],
                 "audit": AuditEntry.objects.filter(target_id=str(person.public_id)).select_related("actor")[:20],
                 "can_freeze": operator.has_perm(CAN_FREEZE),
@@ -254,21 +205,18 @@ class UserAdmin(DjangoUserAdmin):
             ),
             done=done.format(name=person.full_name),
             back_to=self._back(person),
+            wording=console_message,
         )
 
     def propose_adjustment_view(self, request, object_id):
         person = self._person(request, object_id)
 
         def propose():
-            try:
-                amount = parse_rupees(request.POST.get("amount", ""))
-            except InvalidAmount:
-                raise InvalidAmount("Enter an amount from ₹0.01 to ₹10,00,000 with at most two decimals") from None
             adjustment_propose(
                 operator=request.user,
                 person=person,
                 direction=request.POST.get("direction", ""),
-                amount=amount,
+                amount=parse_rupees(request.POST.get("amount", "")),
                 reason=request.POST.get("reason"),
             )
 
@@ -277,4 +225,5 @@ class UserAdmin(DjangoUserAdmin):
             propose,
             done="Adjustment proposed: another operator with the Approver role must approve it.",
             back_to=self._back(person),
+            wording=console_message,
         )

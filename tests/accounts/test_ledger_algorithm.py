@@ -16,29 +16,43 @@ from accounts.models import Account, LedgerEntry, Transfer
 from accounts.movements import AccountState, Movement, check
 from accounts.services import transfer_create
 from accounts.stores import ledger_store
-from accounts.stores.base import LedgerStore
-from accounts.stores.mongo import MongoLedgerStore
+from accounts.stores.base import DatabaseHealth, LedgerStore
+from accounts.stores.errors import DatabaseBusy
+from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore
 from accounts.stores.postgres import PostgresLedgerStore
 from accounts.stores.retry import RetryPolicy
-from accounts.stores.sql import SqlLedgerStore
-from core.errors import ServiceBusy
+from accounts.stores.sql import SqlDatabaseHealth, SqlLedgerStore
+from users.stores.base import PeopleStore
+from users.stores.mongo import MongoPeopleStore
+from users.stores.postgres import PostgresPeopleStore
+from users.stores.sql import OrmPeopleStore
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def protocol_members() -> list[str]:
-    return [
-        name for name, member in vars(LedgerStore).items() if inspect.isfunction(member) and not name.startswith("_")
-    ]
+def protocol_members(protocol) -> list[str]:
+    return [name for name, member in vars(protocol).items() if inspect.isfunction(member) and not name.startswith("_")]
 
 
-@pytest.mark.parametrize("store_class", [SqlLedgerStore, PostgresLedgerStore, MongoLedgerStore])
-def test_every_store_implements_every_primitive_of_the_protocol(store_class):
-    assert len(protocol_members()) >= 15
-    for name in protocol_members():
+@pytest.mark.parametrize(
+    ("protocol", "store_class", "at_least"),
+    [
+        (LedgerStore, SqlLedgerStore, 14),
+        (LedgerStore, PostgresLedgerStore, 14),
+        (LedgerStore, MongoLedgerStore, 14),
+        (DatabaseHealth, SqlDatabaseHealth, 2),
+        (DatabaseHealth, MongoDatabaseHealth, 2),
+        (PeopleStore, OrmPeopleStore, 3),
+        (PeopleStore, PostgresPeopleStore, 3),
+        (PeopleStore, MongoPeopleStore, 3),
+    ],
+)
+def test_every_store_implements_every_primitive_of_its_protocol(protocol, store_class, at_least):
+    assert len(protocol_members(protocol)) >= at_least
+    for name in protocol_members(protocol):
         implemented = getattr(store_class, name, None)
         assert callable(implemented), f"{store_class.__name__} lacks {name}"
-        declared = inspect.signature(getattr(LedgerStore, name))
+        declared = inspect.signature(getattr(protocol, name))
         assert list(inspect.signature(implemented).parameters) == list(declared.parameters), name
 
 
@@ -46,7 +60,8 @@ def test_only_the_stores_and_settings_ask_which_database_they_are_on():
     asking = "connection." + "vendor"  # spelled apart, so that this file does not match itself
     sources = [p for p in PROJECT.rglob("*.py") if ".venv" not in p.parts and p != Path(__file__)]
     found = [str(p.relative_to(PROJECT)) for p in sources if asking in p.read_text()]
-    assert found and all(path.startswith(("accounts/stores/", "paytm_site/settings.py")) for path in found), found
+    allowed = ("accounts/stores/", "users/stores/", "users/migrations/", "paytm_site/settings.py")
+    assert found and all(path.startswith(allowed) for path in found), found
 
 
 class TestRetryPolicy:
@@ -71,7 +86,7 @@ class TestRetryPolicy:
             calls.append(1)
             raise ValueError("always")
 
-        with pytest.raises(ServiceBusy):
+        with pytest.raises(DatabaseBusy):
             RetryPolicy(attempts=4).run(attempt, retryable=lambda e: True)
         assert len(calls) == 4 and len(pauses) == 3
 

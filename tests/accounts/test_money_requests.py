@@ -71,7 +71,10 @@ def test_a_request_is_paid_at_most_once(pair, client_for):
     request_id = ask(client_for, asha, bilal).json()["requestId"]
     assert client_for(bilal).post(f"{REQUESTS}/{request_id}/pay").status_code == 200
     again = client_for(bilal).post(f"{REQUESTS}/{request_id}/pay")
-    assert again.status_code == 409 and again.json() == {"message": "Request is not pending"}
+    assert again.status_code == 409 and again.json() == {
+        "message": "Request is not pending",
+        "code": "request_not_pending",
+    }
     assert Transfer.objects.filter(kind="request").count() == 1
 
 
@@ -92,7 +95,10 @@ def test_insufficient_balance_leaves_the_request_pending(pair, client_for):
     asha, bilal = pair
     request_id = ask(client_for, asha, bilal, amount="50.01").json()["requestId"]
     refused = client_for(bilal).post(f"{REQUESTS}/{request_id}/pay")
-    assert refused.status_code == 400 and refused.json() == {"message": "Insufficient balance"}
+    assert refused.status_code == 400 and refused.json() == {
+        "message": "Insufficient balance",
+        "code": "insufficient_balance",
+    }
     assert MoneyRequest.objects.get().status == "pending" and balance(bilal) == 5_000
 
 
@@ -115,7 +121,7 @@ def test_only_the_payer_pays_or_declines_and_only_the_requester_cancels(pair, cl
     asha, bilal = pair
     carol = make_person("Carol", "D")
     request_id = ask(client_for, asha, bilal).json()["requestId"]
-    not_found = {"message": "Request not found"}
+    not_found = {"message": "Request not found", "code": "request_not_found"}
     for who, action in [(asha, "pay"), (asha, "decline"), (bilal, "cancel"), (carol, "pay"), (carol, "cancel")]:
         response = client_for(who).post(f"{REQUESTS}/{request_id}/{action}")
         assert (response.status_code, response.json()) == (404, not_found), (who.first_name, action)
@@ -162,7 +168,8 @@ def test_bad_requests_are_400_and_create_nothing(pair, client_for, body, message
     asha, bilal = pair
     body = {k: {"SELF": str(asha.public_id), "BILAL": str(bilal.public_id)}.get(v, v) for k, v in body.items()}
     response = client_for(asha).post(REQUESTS, body, format="json")
-    assert response.status_code == 400 and response.json() == {"message": message}
+    code = message.lower().replace(" ", "_")  # "Invalid note" is invalid_note
+    assert response.status_code == 400 and response.json() == {"message": message, "code": code}
     assert not MoneyRequest.objects.exists()
 
 
@@ -180,9 +187,12 @@ def test_frozen_wallets_can_neither_ask_nor_be_asked(pair, client_for, django_us
     support = django_user_model.objects.get(pk=support.pk)
     request_id = ask(client_for, asha, bilal).json()["requestId"]
     wallet_set_frozen(operator=support, person=bilal, frozen=True, reason="fraud")
-    assert ask(client_for, asha, bilal).json() == {"message": "Invalid account"}
-    assert ask(client_for, bilal, asha).json() == {"message": "Account frozen"}
-    assert client_for(bilal).post(f"{REQUESTS}/{request_id}/pay").json() == {"message": "Account frozen"}
+    assert ask(client_for, asha, bilal).json() == {"message": "Invalid account", "code": "invalid_account"}
+    assert ask(client_for, bilal, asha).json() == {"message": "Account frozen", "code": "account_frozen"}
+    assert client_for(bilal).post(f"{REQUESTS}/{request_id}/pay").json() == {
+        "message": "Account frozen",
+        "code": "account_frozen",
+    }
 
 
 @pytest.mark.parametrize("params", [{"direction": "sideways"}, {"status": "lost"}, {"cursor": "!!"}])

@@ -14,9 +14,13 @@ from accounts import ledger
 from accounts.exceptions import IdempotencyConflict, InsufficientBalance, InvalidAccount
 from accounts.models import Account, LedgerEntry, Transfer
 from accounts.movements import Movement
-from accounts.stores.base import IdempotencyRequest, UniqueViolation
-from accounts.stores.mongo import MongoLedgerStore, TransactionsUnavailable, document_of, instance_of
+from accounts.services import accounts_open_bulk
+from accounts.stores.base import IdempotencyRequest
+from accounts.stores.errors import TransactionsUnavailable, UniqueViolation
+from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore, document_of, instance_of
+from core.api.errors import api_exception_handler
 from core.errors import DatabaseUnavailable
+from core.health import DEGRADED, OK
 from tests.accounts.mongo_fake import FakeClient, FakeDatabase, write_conflict
 from users.models import User
 
@@ -229,7 +233,7 @@ def test_standalone_server_is_503_with_a_message_not_a_driver_error(store, clien
     client.standalone = True
     with pytest.raises(TransactionsUnavailable) as raised:
         send(store)
-    assert raised.value.status_code == 503
+    assert api_exception_handler(raised.value, {}).status_code == 503
     assert "replica set" in raised.value.detail and "Transaction numbers" not in raised.value.detail
     assert "rs.initiate()" in caplog.text
     assert database.calls == []
@@ -296,7 +300,7 @@ def test_signup_creates_the_issuance_account_when_missing(store, database):
 def test_open_accounts_bulk_writes_what_sign_up_writes_in_one_transaction(store, client, database):
     people = [User(email=f"b{n}@example.com", first_name="B", last_name=str(n), password="x") for n in range(3)]
 
-    store.open_accounts_bulk(users=people, grants=[100, 200, 300])
+    accounts_open_bulk(users=people, grants=[100, 200, 300], store=store)
 
     assert client.commits == 1 and len(client.sessions) == 1
     assert all(isinstance(p.pk, ObjectId) and not p._state.adding for p in people)
@@ -340,13 +344,11 @@ def test_healthz_reports_a_standalone_mongodb(store, monkeypatch):
     import accounts.stores.mongo as mongo_store
 
     monkeypatch.setattr(mongo_store, "transactions_supported", lambda connection=None: False)
-    health = store.health()
-    assert health.status == 503
-    assert (
-        "rs.initiate()" in health.body["database"]["help"] and health.body["database"]["transactions"] == "unavailable"
-    )
+    health = MongoDatabaseHealth(store.connection).health()
+    assert health.status == DEGRADED and not health.serving
+    assert "rs.initiate()" in health.database["help"] and health.database["transactions"] == "unavailable"
     monkeypatch.setattr(mongo_store, "transactions_supported", lambda connection=None: True)
-    assert store.health().status == 200
+    assert MongoDatabaseHealth(store.connection).health().status == OK
 
 
 class TestVerifyLedgerOnMongoDB:
@@ -453,8 +455,10 @@ class TestCollectionValidators:
         people = [User(email=f"v{n}@example.com", first_name="V", last_name=str(n), password="x") for n in range(2)]
         for person in people:
             sign_up(store, person, 1_000)
-        store.open_accounts_bulk(
-            users=[User(email="bulk@example.com", first_name="B", last_name="K", password="x")], grants=[500]
+        accounts_open_bulk(
+            users=[User(email="bulk@example.com", first_name="B", last_name="K", password="x")],
+            grants=[500],
+            store=store,
         )
         a, b = (next(d["_id"] for d in database[ACCOUNTS].documents.values() if d["user_id"] == p.pk) for p in people)
         original = send(store, amount=300, sender=a, recipient=b, key="ok")

@@ -15,7 +15,6 @@ from accounts.exceptions import (
     NotReversible,
     OperationForbidden,
     OwnProposal,
-    PersonStateUnchanged,
     ProposalExpired,
     ProposalNotOpen,
     ReasonRequired,
@@ -27,14 +26,15 @@ from accounts.operations import (
     adjustment_approve,
     adjustment_propose,
     adjustment_reject,
-    person_set_active,
     transfer_reverse,
     wallet_set_frozen,
 )
 from accounts.services import transfer_create
 from accounts.stores import ledger_store
 from tests.conftest import PASSWORD
+from users.exceptions import PersonStateUnchanged
 from users.models import User
+from users.operations import person_set_active
 
 pytestmark = pytest.mark.django_db
 TRANSFER, BALANCE, HISTORY = "/api/v1/account/transfer", "/api/v1/account/balance", "/api/v1/account/transactions"
@@ -106,9 +106,9 @@ class TestFreeze:
         as_asha, as_bilal = client_for(asha), client_for(bilal)
 
         sent = as_asha.post(TRANSFER, {"to": str(bilal.public_id), "amount": 1}, format="json")
-        assert sent.status_code == 400 and sent.json() == {"message": "Account frozen"}
+        assert sent.status_code == 400 and sent.json() == {"message": "Account frozen", "code": "account_frozen"}
         paid = as_bilal.post(TRANSFER, {"to": str(asha.public_id), "amount": 1}, format="json")
-        assert paid.status_code == 400 and paid.json() == {"message": "Invalid account"}
+        assert paid.status_code == 400 and paid.json() == {"message": "Invalid account", "code": "invalid_account"}
         found = api.get("/api/v1/user/bulk", {"filter": "Asha"}).json()["users"]
         assert found == []
         signin = api.post("/api/v1/user/signin", {"username": asha.email, "password": PASSWORD}, format="json")

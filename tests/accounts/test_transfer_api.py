@@ -7,9 +7,9 @@ from accounts.exceptions import (
     MESSAGE_INSUFFICIENT_BALANCE,
     MESSAGE_INVALID_ACCOUNT,
     MESSAGE_INVALID_AMOUNT,
-    MESSAGE_TRANSFER_SUCCESS,
 )
 from accounts.models import Account, IdempotencyRecord, LedgerEntry, Transfer
+from accounts.views import MESSAGE_TRANSFER_SUCCESS
 
 TRANSFER = "/api/v1/account/transfer"
 BALANCE = "/api/v1/account/balance"

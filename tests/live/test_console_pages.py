@@ -110,7 +110,7 @@ def test_support_freezes_a_wallet_and_the_api_refuses_its_sends(console, wallet,
     screenshot(page, "console-person")
     with wallet.client(people["bilal"]["token"]) as client:
         refused = client.post("/api/v1/account/transfer", json={"to": people["asha"]["userId"], "amount": 1})
-    assert refused.status_code == 400 and refused.json() == {"message": "Account frozen"}
+    assert refused.status_code == 400 and refused.json() == {"message": "Account frozen", "code": "account_frozen"}
     page.get_by_label("Reason to unfreeze").fill("Cleared by the bank")
     page.get_by_role("button", name="Unfreeze wallet").click()
     expect(page.locator("#person-status")).to_have_text("active")

@@ -35,7 +35,7 @@ def test_any_failure_is_the_same_411(api, make_person, body):
     make_person(email="kabir@example.com")
     response = api.post(SIGNIN, body, format="json")
     assert response.status_code == 411
-    assert response.json() == {"message": MESSAGE_SIGNIN_FAILED}
+    assert response.json() == {"message": MESSAGE_SIGNIN_FAILED, "code": "signin_failed"}
 
 
 def test_deactivated_person_cannot_sign_in(api, make_person):

@@ -14,7 +14,7 @@ ME, SIGNOUT, REFRESH, BALANCE = (
     "/api/v1/user/token/refresh",
     "/api/v1/account/balance",
 )
-REFUSED = {"message": "Invalid or expired token"}
+REFUSED = {"message": "Invalid or expired token", "code": "token_invalid"}
 
 
 def bearer(api, token):

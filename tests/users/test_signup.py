@@ -3,8 +3,9 @@ import pytest
 from accounts.models import Account, LedgerEntry, Transfer
 from accounts.money import STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE
 from tests.conftest import PASSWORD
-from users.exceptions import MESSAGE_SIGNUP_REJECTED, MESSAGE_SIGNUP_SUCCESS
+from users.exceptions import MESSAGE_SIGNUP_REJECTED
 from users.models import User
+from users.views import MESSAGE_SIGNUP_SUCCESS
 
 SIGNUP = "/api/v1/user/signup"
 pytestmark = pytest.mark.django_db
@@ -111,7 +112,7 @@ def test_signup_fails_whole_when_the_grant_cannot_be_written(api, monkeypatch):
     def broken(self, movement, **balances):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(type(ledger_store()), "write_movement", broken)
+    monkeypatch.setattr(type(ledger_store()), "write_posting", broken)
     with pytest.raises(RuntimeError):
         api.post(SIGNUP, signup_body(), format="json")
     assert User.objects.count() == 0 and Account.objects.count() == 0

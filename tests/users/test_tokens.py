@@ -172,7 +172,7 @@ def test_every_rejected_token_gets_one_plain_sentence(api, make_person, bad_toke
     """Not SimpleJWT's nested details (a dump of ErrorDetail objects) but one sentence."""
     response = call_with(api, bad_token(make_person()))
     assert response.status_code == 403
-    assert response.json() == {"message": "Invalid or expired token"}
+    assert response.json() == {"message": "Invalid or expired token", "code": "token_invalid"}
 
 
 @pytest.mark.parametrize("header", [None, "Token abc", "Basic dXNlcjpwYXNz"])
@@ -181,7 +181,7 @@ def test_no_token_gets_one_plain_sentence(api, header):
         api.credentials(HTTP_AUTHORIZATION=header)
     response = api.get(BALANCE)
     assert response.status_code == 403
-    assert response.json() == {"message": "Authentication credentials were not provided"}
+    assert response.json() == {"message": "Authentication credentials were not provided", "code": "not_authenticated"}
 
 
 def test_a_deactivated_persons_token_gets_the_same_sentence(api, make_person):
@@ -189,4 +189,4 @@ def test_a_deactivated_persons_token_gets_the_same_sentence(api, make_person):
     token = tokens_for(person)["token"]
     person.is_active = False
     person.save()
-    assert call_with(api, token).json() == {"message": "Invalid or expired token"}
+    assert call_with(api, token).json() == {"message": "Invalid or expired token", "code": "token_invalid"}

@@ -2,8 +2,9 @@ import pytest
 
 from accounts.models import Account
 from tests.conftest import PASSWORD
-from users.exceptions import MESSAGE_UPDATE_REJECTED, MESSAGE_UPDATE_SUCCESS
+from users.exceptions import MESSAGE_UPDATE_REJECTED
 from users.models import User
+from users.views import MESSAGE_UPDATE_SUCCESS
 
 UPDATE = "/api/v1/user"
 pytestmark = pytest.mark.django_db

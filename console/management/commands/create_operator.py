@@ -1,4 +1,5 @@
 import getpass
+import os
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -7,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
 from console.roles import ROLES
-from paytm_site.env import env_str
 from users.models import User, normalize_email
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if operator is not None and hasattr(operator, "account"):
             raise CommandError(f"{email} holds a wallet: operators are separate accounts without one")
         if operator is None:
-            password = env_str("OPERATOR_PASSWORD", "") or getpass.getpass(f"Password for {email}: ")
+            password = os.environ.get("OPERATOR_PASSWORD", "") or getpass.getpass(f"Password for {email}: ")
             try:
                 validate_email(email)
                 validate_password(password)
