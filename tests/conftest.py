@@ -83,3 +83,24 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def operator(db):
+    """operator("Support", "Finance") -> a staff user (no wallet) with those roles; superuser=True for all."""
+    from django.contrib.auth.models import Group
+
+    from users.models import User
+
+    counter = iter(range(1, 1000))
+
+    def make(*roles, superuser=False):
+        user = User.objects.create_user(
+            f"ops{next(counter)}@example.com", "operator pass 123", first_name="Op", last_name="Erator", is_staff=True
+        )
+        user.is_superuser = superuser
+        user.save()
+        user.groups.add(*Group.objects.filter(name__in=roles))
+        return User.objects.get(pk=user.pk)  # fresh: permissions are cached per instance
+
+    return make

@@ -1,6 +1,7 @@
-"""Helpers shared by tests: PostgreSQL discovery and money assertions."""
+"""Helpers shared by tests: PostgreSQL discovery, and what a page flashed."""
 
 import os
+import re
 
 import psycopg
 
@@ -24,3 +25,8 @@ def postgres_reachable(url: str) -> bool:
             return True
     except psycopg.Error:
         return False
+
+
+def flash(response) -> list[str]:
+    """The messages a page shows once (Django's messages framework), as a person reads them."""
+    return re.findall(r'<li class="(?:success|error|warning|info)">([^<]+)</li>', response.content.decode())

@@ -85,3 +85,11 @@ def test_paise_round_trip_through_json_numbers(paise):
 )
 def test_indian_digit_grouping(paise, text):
     assert format_inr(paise) == text
+
+
+@pytest.mark.django_db
+def test_rupees_on_pages_use_indian_grouping(make_person, client):
+    """The `inr` template filter (accounts/templatetags/money.py), as a page shows it."""
+    person = make_person(grant=1_000_000)
+    client.force_login(person)
+    assert "₹10,000.00" in client.get("/dashboard").content.decode()

@@ -32,29 +32,11 @@ from accounts.operations import (
 from accounts.services import transfer_create
 from accounts.stores import ledger_store
 from tests.conftest import PASSWORD
-from users.exceptions import PersonStateUnchanged
 from users.models import User
 from users.operations import person_set_active
 
 pytestmark = pytest.mark.django_db
 TRANSFER, BALANCE, HISTORY = "/api/v1/account/transfer", "/api/v1/account/balance", "/api/v1/account/transactions"
-
-
-@pytest.fixture
-def operator():
-    """operator("Support", "Finance") -> a staff user with those roles; superuser=True for all."""
-    counter = iter(range(1, 1000))
-
-    def make(*roles, superuser=False):
-        user = User.objects.create_user(
-            f"ops{next(counter)}@example.com", "operator pass 123", first_name="Op", last_name="Erator", is_staff=True
-        )
-        user.is_superuser = superuser
-        user.save()
-        user.groups.add(*Group.objects.filter(name__in=roles))
-        return User.objects.get(pk=user.pk)  # fresh: permissions are cached per instance
-
-    return make
 
 
 @pytest.fixture
@@ -351,25 +333,6 @@ class TestRoles:
         mallory.groups.add(Group.objects.get(name="Support"))
         with pytest.raises(OperationForbidden):
             wallet_set_frozen(operator=User.objects.get(pk=mallory.pk), person=asha, frozen=True, reason="r")
-
-
-class TestDeactivation:
-    def test_a_superuser_deactivates_and_reactivates_with_an_audit(self, pair, operator, client_for):
-        asha, _ = pair
-        root = operator(superuser=True)
-        as_asha = client_for(asha)
-        person_set_active(operator=root, person=asha, active=False, reason="account closed on request")
-        assert as_asha.get(BALANCE).status_code == 403
-        with pytest.raises(PersonStateUnchanged):
-            person_set_active(operator=root, person=asha, active=False, reason="again")
-        person_set_active(operator=root, person=asha, active=True, reason="reopened")
-        assert as_asha.get(BALANCE).status_code == 200
-        assert [e.action for e in AuditEntry.objects.order_by("created_at")] == ["deactivate", "reactivate"]
-
-    def test_nobody_deactivates_themselves(self, operator):
-        root = operator(superuser=True)
-        with pytest.raises(OperationForbidden):
-            person_set_active(operator=root, person=root, active=False, reason="oops")
 
 
 class TestAuditInTheSameUnitOfWork:

@@ -1,7 +1,8 @@
-"""Every answer the original API gave keeps its fields (clients written for it read them);
-new fields may be added, none taken away or renamed."""
+"""Every answer the original API gave (every route of paytm_site/urls.py that it had) keeps
+its fields (clients written for it read them); new fields may be added, none taken away or renamed."""
 
 import pytest
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.services import transfer_create
 from tests.conftest import PASSWORD
@@ -42,4 +43,9 @@ def test_the_fields_of_every_answer(api, make_person, client_for):
     assert keys(history) >= {"transactions", "next"}
     for row in history.json()["transactions"]:
         assert set(row) >= {"id", "kind", "direction", "amount", "balanceAfter", "counterparty", "createdAt"}
-    assert tokens_for(asha)  # the same shape a sign-in gives
+    issued = tokens_for(asha)  # what sign-up and sign-in give: the same shape, for this person
+    assert set(issued) == set(signin.json()) == {"token", "refresh"}
+    for token in (signin.json()["token"], issued["token"]):
+        assert len(token.split(".")) == 3  # a JWT: header, claims, signature
+    assert AccessToken(signin.json()["token"])["userId"] == signup.json()["userId"]
+    assert AccessToken(issued["token"])["userId"] == RefreshToken(issued["refresh"])["userId"] == str(asha.public_id)

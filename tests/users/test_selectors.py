@@ -1,6 +1,15 @@
-import pytest
+"""Reads about people (users/selectors.py): search, and the person a token names."""
 
+import uuid
+
+import pytest
+from django.forms.models import model_to_dict
+
+from accounts.exceptions import InvalidAccount
+from accounts.selectors import balance_get
+from accounts.services import transfer_create
 from users.models import User
+from users.selectors import user_for_token
 
 BULK = "/api/v1/user/bulk"
 pytestmark = pytest.mark.django_db
@@ -80,3 +89,32 @@ def test_nul_in_filter_is_just_no_match(api, make_person):
     make_person("Priya", "Sharma")
     response = api.get(BULK, {"filter": "pri\x00ya"})
     assert response.status_code == 200 and response.json()["users"] == []
+
+
+# -- the person a token names (every request) -----------------------------------------------
+
+
+def test_the_person_loaded_for_a_token_is_the_person_in_the_database(make_person):
+    person = make_person("Asha", "Rao")
+    loaded = user_for_token(public_id=str(person.public_id))
+
+    stored = User.objects.get(pk=person.pk)
+    assert model_to_dict(loaded) == model_to_dict(stored)
+    assert loaded.password == stored.password and loaded.is_active and loaded.public_id == stored.public_id
+    assert loaded.account.pk == stored.account.pk
+    assert loaded.account.kind == stored.account.kind
+
+
+@pytest.mark.parametrize("public_id", ["not-a-uuid", "", str(uuid.uuid4()), None])
+def test_unknown_or_malformed_ids_load_nobody(make_person, public_id):
+    make_person()
+    assert user_for_token(public_id=public_id) is None
+
+
+def test_an_operator_without_a_wallet_loads_without_one(db):
+    operator = User.objects.create_superuser("ops@example.com", "operator pass 123", first_name="O", last_name="P")
+    loaded = user_for_token(public_id=operator.public_id)
+    assert loaded.pk == operator.pk
+    assert balance_get(user=loaded) == 0
+    with pytest.raises(InvalidAccount):
+        transfer_create(sender=loaded, recipient_id=str(uuid.uuid4()), amount=100)

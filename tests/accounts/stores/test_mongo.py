@@ -21,7 +21,7 @@ from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore, documen
 from core.api.errors import api_exception_handler
 from core.errors import DatabaseUnavailable
 from core.health import DEGRADED, OK
-from tests.accounts.mongo_fake import FakeClient, FakeDatabase, write_conflict
+from tests.accounts.stores.mongo_fake import FakeClient, FakeDatabase, write_conflict
 from users.models import User
 
 ACCOUNTS, TRANSFERS, ENTRIES = "accounts_account", "accounts_transfer", "accounts_ledgerentry"
@@ -686,3 +686,9 @@ class TestOperatorsOnMongoDB:
         with pytest.raises(AlreadyReversed):
             service.transfer_reverse(operator=operator, transfer=original, reason="again")
         assert len(database["accounts_auditentry"].documents) == 1
+
+
+def test_a_unit_of_work_inside_another_is_a_loud_error(store, client):
+    with pytest.raises(RuntimeError, match="inside another"):
+        store.run(lambda unit: unit.run(lambda inner: None))
+    assert client.commits == 0

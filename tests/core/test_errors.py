@@ -125,20 +125,3 @@ def test_signup_clash_on_anything_else_is_a_bug(api, monkeypatch, caplog):
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = signup(api)
     assert response.status_code == 500 and response.json() == {"message": MESSAGE_SERVER_ERROR, "code": "server_error"}
-
-
-def test_the_store_reports_which_field_clashed(make_person):
-    """The real unique index, through the real store: a second person with the same email
-    is a clash on `email` (and only that one is "Email already taken")."""
-    from accounts.services import account_open_with_grant
-    from users.models import User
-
-    first = make_person(email="same@example.com")
-    with pytest.raises(UniqueViolation) as raised:
-        account_open_with_grant(user=User(email=first.email, first_name="A", last_name="B", password="x"), grant=100)
-    assert raised.value.fields == {"email"}
-    with pytest.raises(UniqueViolation) as raised:
-        duplicate = User(email="other@example.com", first_name="A", last_name="B", password="x")
-        duplicate.public_id = first.public_id
-        account_open_with_grant(user=duplicate, grant=100)
-    assert raised.value.fields == {"public_id"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
@@ -61,3 +61,11 @@ def test_production_headers_are_sent(client, settings):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_secrets_are_not_constants_in_the_repository(settings):
+    from pathlib import Path
+
+    source = (Path(settings.BASE_DIR) / "paytm_site" / "settings.py").read_text()
+    assert settings.SECRET_KEY not in source and settings.JWT_SECRET not in source
+    assert settings.SECRET_KEY != settings.JWT_SECRET

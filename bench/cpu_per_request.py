@@ -1,0 +1,119 @@
+"""CPU per request, in one process, through the whole Django stack (test client, middleware,
+DRF, authentication, the database's round trips), on a fresh PostgreSQL database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/cpu_per_request.py
+
+Prints one line of JSON: milliseconds of this process's CPU (`time.process_time`) per request
+for each scenario, the minimum over `--rounds` rounds of `--requests` requests after a
+warm-up. The minimum, because the VM's speed drifts and nothing makes a request cheaper than
+it is. PostgreSQL's own CPU is not counted (it runs in other processes): this measures what
+the app costs. `bench/ab.py` runs it for two commits interleaved.
+
+Settings come from the environment, as for the server (e.g. METRICS_ENABLED, LOG_FORMAT).
+A report, never a test.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+# BENCH_PROJECT: measure another checkout of the project with this script (bench/ab.py).
+PROJECT = Path(os.environ.get("BENCH_PROJECT") or Path(__file__).resolve().parents[1])
+sys.path.insert(0, str(PROJECT))
+os.chdir(PROJECT)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paytm_site.settings")
+os.environ.setdefault("AUTH_THROTTLE_RATE", "off")
+
+SCENARIOS = ("transfer", "balance", "search", "history", "healthz")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=2_000)
+    parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        figures = measure(args)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(json.dumps(figures))
+
+
+def measure(args) -> dict:
+    from django.contrib.auth.hashers import make_password
+    from django.test import Client
+
+    from accounts.services import accounts_open_bulk
+    from users.models import User
+    from users.tokens import tokens_for
+
+    password = make_password("bench-password-not-secret")
+    people = [
+        User(email=f"cpu{n}@bench.example.com", first_name=f"Asha{n % 50}", last_name="Rao", password=password)
+        for n in range(args.people)
+    ]
+    accounts_open_bulk(users=people, grants=[10_000_00] * len(people))  # ₹10,000 each: no transfer runs dry
+    clients = [Client(HTTP_AUTHORIZATION=f"Bearer {tokens_for(person)['token']}") for person in people]
+    ids = [str(person.public_id) for person in people]
+    rng = random.Random(1)
+
+    def transfer():
+        sender, recipient = rng.sample(range(len(people)), 2)
+        response = clients[sender].post(
+            "/api/v1/account/transfer",
+            {"to": ids[recipient], "amount": "0.01"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
+        assert response.status_code == 200, response.content
+
+    def balance():
+        assert rng.choice(clients).get("/api/v1/account/balance").status_code == 200
+
+    def search():
+        assert rng.choice(clients).get("/api/v1/user/bulk", {"filter": f"asha{rng.randrange(50)}"}).status_code == 200
+
+    def history():
+        assert rng.choice(clients).get("/api/v1/account/transactions").status_code == 200
+
+    anonymous = Client()
+
+    def healthz():
+        assert anonymous.get("/healthz").status_code == 200
+
+    requests = {"transfer": transfer, "balance": balance, "search": search, "history": history, "healthz": healthz}
+    figures = {}
+    for name in args.scenarios.split(","):
+        request = requests[name]
+        for _ in range(args.warmup):
+            request()
+        rounds = []
+        for _ in range(args.rounds):
+            started = time.process_time()
+            for _ in range(args.requests):
+                request()
+            rounds.append((time.process_time() - started) / args.requests * 1000)
+        figures[name] = round(min(rounds), 4)
+    return figures
+
+
+if __name__ == "__main__":
+    main()
