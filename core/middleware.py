@@ -2,6 +2,7 @@ import logging
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from core.clock import INDIA
 from core.errors import DatabaseUnavailable, Unavailable, is_database_unreachable
@@ -61,3 +62,20 @@ class IndiaTimeForPeopleMiddleware:
             return self.get_response(request)
         with timezone.override(INDIA):
             return self.get_response(request)
+
+
+class PersonalDataNotStoredMiddleware:
+    """No browser or proxy keeps a copy of a person's data: every API answer (balances,
+    history, statements, requests, tokens: RFC 6749 asks tokens never be cached) and every
+    page shown to a signed-in person is `Cache-Control: no-store`, so after signing out the
+    Back button asks the server again instead of showing the balance from its cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
