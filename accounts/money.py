@@ -37,10 +37,21 @@ def parse_rupees(value) -> int:
     # value (1E-999999999) would underflow to zero paise instead of failing.
     if not rupees.is_finite() or rupees <= 0 or rupees > MAX_TRANSFER_RUPEES or rupees.adjusted() < -2:
         raise InvalidAmount()
-    paise = rupees * PAISE_PER_RUPEE
-    if paise != paise.to_integral_value():
+    return exact_paise(rupees)
+
+
+def exact_paise(rupees: Decimal) -> int:
+    """Rupees (positive, finite, at most the cap) as whole paise, in integers: Decimal
+    arithmetic rounds at 28 significant digits, which would make 0.019999999999999999999999999999
+    two paise. Every digit past the second decimal must be zero (5.000 is 500 paise; 5.001 and
+    5.0000000000000000000000000000001 are refused), however many there are."""
+    _, digits, exponent = rupees.as_tuple()
+    # Digit i stands for 10 ** (exponent + len(digits) - 1 - i): the first `kept` reach the paisa.
+    kept = max(0, min(len(digits), exponent + len(digits) + 2))
+    if any(digits[kept:]):
         raise InvalidAmount()  # more than two decimals
-    return int(paise)
+    coefficient = int("".join(map(str, digits[:kept])) or "0")  # at most a few digits below the cap
+    return coefficient * 10 ** (exponent + len(digits) - kept + 2)
 
 
 def is_valid_paise(amount) -> bool:

@@ -5,6 +5,7 @@ plus its entries is its closing balance."""
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,6 +19,11 @@ from accounts.money import PAISE_PER_RUPEE, rupees_json
 from core.clock import INDIA, in_india
 
 MAX_DAYS = 366
+# The days a statement may cover: wide enough for any real statement, narrow enough that a
+# day's start and end in India time, and in UTC, are dates every database can store
+# (9999-12-31 has no next day; year 1 in India time is year 0 in UTC).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # YYYY-MM-DD only, ASCII digits
 CSV_HEADER = ["date", "id", "kind", "direction", "counterparty", "amount", "balance_after"]
 CHUNK = 500  # rows fetched from the database at a time: what memory holds at once
 # What an entry of a statement shows, and nothing more (a person's row would bring a password hash).
@@ -44,14 +50,21 @@ def statement_period(first_raw, last_raw, *, today: date | None = None) -> tuple
     """The days asked for, as `YYYY-MM-DD` (either may be left out: the last defaults to today
     in India, the first to the first day of the last one's month)."""
     today = today or in_india(timezone.now()).date()
-    try:
-        last = date.fromisoformat(last_raw) if last_raw else today
-        first = date.fromisoformat(first_raw) if first_raw else last.replace(day=1)
-    except (TypeError, ValueError):
-        raise InvalidDateRange() from None
-    if first > last or (last - first).days + 1 > MAX_DAYS:
+    last = _day(last_raw) if last_raw else today
+    first = _day(first_raw) if first_raw else last.replace(day=1)
+    if not FIRST_DAY <= first <= last <= LAST_DAY or (last - first).days + 1 > MAX_DAYS:
         raise InvalidDateRange()
     return first, last
+
+
+def _day(raw) -> date:
+    """`date.fromisoformat` also takes 20240101 and 2024-W01-1: only YYYY-MM-DD is a day here."""
+    if not isinstance(raw, str) or not _ISO_DAY.match(raw):
+        raise InvalidDateRange()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidDateRange() from None
 
 
 def period_entries(*, user, first_day: date, last_day: date):

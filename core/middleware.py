@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -68,14 +69,15 @@ class PersonalDataNotStoredMiddleware:
     """No browser or proxy keeps a copy of a person's data: every API answer (balances,
     history, statements, requests, tokens: RFC 6749 asks tokens never be cached) and every
     page shown to a signed-in person is `Cache-Control: no-store`, so after signing out the
-    Back button asks the server again instead of showing the balance from its cache."""
+    Back button asks the server again instead of showing the balance from its cache.
+    "Signed in" is read from the session cookie, not the session: deciding must never need
+    the database (this also runs on the 503 page of a database that is down)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+        if request.path.startswith("/api/") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             add_never_cache_headers(response)
         return response

@@ -6,11 +6,16 @@
 from accounts.exceptions import OperationError
 from core.api.errors import MESSAGE_TOKEN_INVALID
 from core.errors import ServiceError
+from users.models import NAME_MAX_LENGTH
 
 MESSAGE_SIGNUP_REJECTED = "Email already taken / Incorrect inputs"
 MESSAGE_SIGNIN_FAILED = "Error while logging in"
 MESSAGE_UPDATE_REJECTED = "Error while updating information"
 MESSAGE_EMAIL_TAKEN = "Email already taken"
+MESSAGE_INVALID_NAME = (
+    f"Enter a name of 1 to {NAME_MAX_LENGTH} characters with at least one letter, "
+    "without control or invisible characters."
+)
 
 
 class SignupRejected(ServiceError):

@@ -1,12 +1,16 @@
 """People who hold a wallet, and operators.
 
-Invariants: `email` is stored trimmed and lowercased (a database CHECK enforces it), so
-its unique index makes it unique regardless of case. `public_id` is the only id that
+Invariants: `email` is stored folded to one form (trimmed, NFKC, lowercased, the domain in
+IDNA: `normalize_email`; a database CHECK enforces the lowercase), so its unique index makes
+one mailbox one account, however its address is spelled. `public_id` is the only id that
 leaves the service (`_id`, the token's `userId`); the integer primary key never does.
 """
 
+import contextlib
+import unicodedata
 import uuid
 
+import idna
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -17,7 +21,18 @@ NAME_MAX_LENGTH = 50
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """One form per mailbox: `Sam@ｘ.com`, an NFD spelling and `bücher.com` beside
+    `xn--bcher-kva.com` are each the same address. NFKC folds compatibility characters
+    (full-width letters) and composes accents; the domain is written in IDNA (punycode), as
+    mail servers see it. A domain IDNA refuses stays as folded (the email validator refuses
+    what is not an address)."""
+    folded = unicodedata.normalize("NFKC", email).strip().lower()
+    local, at, domain = folded.rpartition("@")
+    if not at:
+        return folded
+    with contextlib.suppress(idna.IDNAError):
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    return f"{local}@{domain}"
 
 
 class UserManager(BaseUserManager):

@@ -2,20 +2,28 @@
 
 from rest_framework import serializers
 
-from core.text import has_control_characters
+from core.text import clean_name
+from users.exceptions import MESSAGE_INVALID_NAME
 from users.models import NAME_MAX_LENGTH
 
 PASSWORD_MAX_LENGTH = 128
 
 
-def no_control_characters(value: str) -> str:
-    if has_control_characters(value):
-        raise serializers.ValidationError("Must not contain control characters.")
-    return value
+class NameField(serializers.CharField):
+    """A person's name, by the one rule for names (core.text.clean_name), normalised."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        name = clean_name(super().to_internal_value(data))
+        if name is None:
+            raise serializers.ValidationError(MESSAGE_INVALID_NAME)
+        return name
 
 
 def name_field(**kwargs):
-    return serializers.CharField(min_length=1, max_length=NAME_MAX_LENGTH, validators=[no_control_characters], **kwargs)
+    return NameField(**kwargs)
 
 
 def password_field(**kwargs):

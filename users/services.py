@@ -12,8 +12,17 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.services import account_open_with_grant
 from accounts.stores.errors import UniqueViolation
-from users.exceptions import MESSAGE_EMAIL_TAKEN, SigninFailed, SignupRejected, TokenRejected, UpdateRejected
-from users.models import User, normalize_email
+from core.errors import ServiceError
+from core.text import clean_name
+from users.exceptions import (
+    MESSAGE_EMAIL_TAKEN,
+    MESSAGE_INVALID_NAME,
+    SigninFailed,
+    SignupRejected,
+    TokenRejected,
+    UpdateRejected,
+)
+from users.models import NAME_MAX_LENGTH, User, normalize_email
 from users.stores import people_store
 from users.tokens import token_is_current
 
@@ -41,9 +50,23 @@ def _own_refresh_token(user: User, raw: str) -> RefreshToken:
     return RefreshToken(raw, verify=False)
 
 
+def clean_names(error: type[ServiceError], **names) -> dict[str, str]:
+    """The names (firstName=…, lastName=…) by the one rule for names, or `error` naming each
+    field that breaks it. The API's serializers and the pages' forms apply the same rule
+    first, to show it beside the field; this is where it is enforced."""
+    cleaned = {field: clean_name(value) for field, value in names.items() if value is not None}
+    bad = {
+        field: [MESSAGE_INVALID_NAME] for field, name in cleaned.items() if name is None or len(name) > NAME_MAX_LENGTH
+    }
+    if bad:
+        raise error(errors=bad)
+    return cleaned
+
+
 def user_signup(*, email: str, first_name: str, last_name: str, password: str, grant: int | None = None) -> User:
     """Create the person, their wallet and its starting grant in one transaction."""
-    user = User(email=normalize_email(email), first_name=first_name, last_name=last_name)
+    names = clean_names(SignupRejected, firstName=first_name, lastName=last_name)
+    user = User(email=normalize_email(email), first_name=names["firstName"], last_name=names["lastName"])
     try:
         validate_password(password, user=user)
     except DjangoValidationError as error:
@@ -72,12 +95,13 @@ def user_update(
     *, user: User, first_name: str | None = None, last_name: str | None = None, password: str | None = None
 ) -> User:
     """Change names and/or password; a new password retires every earlier token."""
+    names = clean_names(UpdateRejected, firstName=first_name, lastName=last_name)
     changed = []
-    if first_name is not None:
-        user.first_name = first_name
+    if "firstName" in names:
+        user.first_name = names["firstName"]
         changed.append("first_name")
-    if last_name is not None:
-        user.last_name = last_name
+    if "lastName" in names:
+        user.last_name = names["lastName"]
         changed.append("last_name")
     if password is not None:
         try:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.exceptions import InvalidDateRange
 from accounts.statements import period_entries, statement_get, statement_period
 from core.errors import ServiceError
 from users.services import user_signout, user_update
@@ -23,10 +24,10 @@ HISTORY_PAGE = 20
 def history_page(request):
     """The whole statement of a period (this month unless chosen), newest first, paged."""
     form = PeriodForm(request.GET or None)
-    start = end = None
-    if form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     try:
+        if form.is_bound and not form.is_valid():
+            raise InvalidDateRange()  # not YYYY-MM-DD, or no such day: the same words as a bad range
+        start, end = (form.cleaned_data["start"], form.cleaned_data["end"]) if form.is_bound else (None, None)
         first, last = statement_period(start and start.isoformat(), end and end.isoformat())
     except ServiceError as error:
         status = show_error(form, error)

@@ -6,13 +6,28 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from core.text import clean_name
+from users.exceptions import MESSAGE_INVALID_NAME
 from users.models import NAME_MAX_LENGTH, User, normalize_email
 from users.serializers import PASSWORD_MAX_LENGTH
 
 
+class NameField(forms.CharField):
+    """A person's name, by the one rule for names the API applies too (core.text.clean_name)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def clean(self, value):
+        name = clean_name(super().clean(value))
+        if name is None:
+            raise ValidationError(MESSAGE_INVALID_NAME, code="invalid_name")
+        return name
+
+
 class SignupForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH)
-    last_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH)
+    first_name = NameField(label="First name")
+    last_name = NameField(label="Last name")
     email = forms.EmailField(label="Email", max_length=254)
     password = forms.CharField(
         label="Password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput(render_value=False)
@@ -66,10 +81,15 @@ class PayRequestForm(forms.Form):
 class PeriodForm(forms.Form):
     """The days of a statement; accounts.statements decides what is a valid range."""
 
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # YYYY-MM-DD only (what a date input sends), as the API takes them.
+    start = forms.DateField(
+        label="From", required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class NameForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=NAME_MAX_LENGTH)
-    last_name = forms.CharField(label="Last name", max_length=NAME_MAX_LENGTH)
+    first_name = NameField(label="First name")
+    last_name = NameField(label="Last name")

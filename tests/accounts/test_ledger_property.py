@@ -35,7 +35,7 @@ class LedgerPropertyTest(TestCase):
                 person = user_signup(
                     email=f"p{len(people)}@example.com",
                     first_name="P",
-                    last_name=str(len(people)),
+                    last_name=f"Number{len(people)}",
                     password="correct horse battery",
                     grant=operation[1],
                 )

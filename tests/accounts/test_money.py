@@ -18,6 +18,8 @@ from accounts.money import MAX_TRANSFER_PAISE, format_inr, parse_rupees, rupees_
         (Decimal("1E+2"), 10000),
         (Decimal("1000000"), MAX_TRANSFER_PAISE),
         (Decimal("10.000"), 1000),
+        ("5.000", 500),
+        (Decimal("1." + "0" * 40), 100),  # zeros past the second decimal change nothing
         ("25", 2500),
         (" 25.75 ", 2575),
         (7, 700),
@@ -56,6 +58,12 @@ def test_valid_amounts_become_exact_paise(value, paise):
         [1],
         {"amount": 1},
         "9" * 100,
+        # deep enough that Decimal's 28-digit precision would round them to whole paise
+        "0.019999999999999999999999999999",
+        "5.0000000000000000000000000000001",
+        Decimal("0.019999999999999999999999999999"),
+        Decimal("5.0000000000000000000000000000001"),
+        Decimal("1." + "0" * 5000 + "1"),
     ],
 )
 def test_invalid_amounts_are_refused(value):

@@ -89,12 +89,12 @@ def test_csv_statement(dated, client_for):
 
 def test_csv_cells_that_start_like_a_formula_are_neutralised(make_person, client_for):
     asha = make_person("Asha", "Rao", grant=10_000)
-    payee = make_person("=cmd|' /C calc'!A0", "-2+3")
+    payee = make_person("=cmd|' /C calc'!A0", "-Rao+3")
     transfer_create(sender=asha, recipient_id=str(payee.public_id), amount=100)
     today = timezone.localtime(timezone.now(), INDIA).date().isoformat()
     response = client_for(asha).get(STATEMENT, {"from": today, "to": today, "format": "csv"})
     counterparty = list(csv.reader(io.StringIO(body_of(response).decode())))[-1][4]
-    assert counterparty == "'=cmd|' /C calc'!A0 -2+3"
+    assert counterparty == "'=cmd|' /C calc'!A0 -Rao+3"
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,17 @@ def test_rupees_text(paise, text):
         {"from": "2026-03-02", "to": "2026-03-01"},
         {"from": "2025-01-01", "to": "2026-01-02"},
         {"from": "2026-02-30"},
+        # the edges of the calendar: a day with no next day, year 1 in India time (year 0 in UTC)
+        {"from": "9999-12-31", "to": "9999-12-31"},
+        {"from": "9999-12-31", "to": "9999-12-31", "format": "csv"},
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-31"},
+        {"from": "0001-01-01", "to": "0001-01-01", "format": "csv"},
+        # YYYY-MM-DD only (date.fromisoformat also takes these)
+        {"from": "20240101", "to": "20240102"},
+        {"from": "2024-W01-1", "to": "2024-01-02"},
+        {"from": "2024-01-01", "to": "2024-01-02T00:00"},
+        {"from": "２０２４-01-01"},
     ],
 )
 def test_bad_ranges_are_400(make_person, client_for, params):
@@ -216,3 +227,15 @@ def test_a_statement_streams_in_memory_that_does_not_grow_with_its_range(make_pe
         for size in (SMALL, LARGE):  # the header, the grant and the payments; opening 0 + entries = closing
             assert seen[size].rows == size + 2
             assert seen[size].total == seen[size].last == Decimal(500_000 - size) / 100
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"start": "9999-12-31", "end": "9999-12-31"}, {"start": "0001-01-01", "end": "0001-01-02"}, {"start": "20240101"}],
+)
+def test_the_history_page_says_a_range_is_invalid_instead_of_failing(make_person, client, query):
+    client.force_login(make_person())
+    response = client.get("/history", query)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose dates as YYYY-MM-DD" in page

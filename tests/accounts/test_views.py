@@ -92,6 +92,9 @@ def test_whole_balance_can_be_sent_but_not_a_paisa_more(pair, client_for):
         "1000000.01",
         "100000001",
         "1" + "0" * 5000,
+        "0.019999999999999999999999999999",  # rounded to 2 paise at Decimal's 28 digits
+        '"0.019999999999999999999999999999"',
+        "5.0000000000000000000000000000001",  # rounded to ₹5
     ],
 )
 def test_bad_amounts_are_400_invalid_amount_and_change_nothing(pair, client_for, raw_amount):

@@ -1,6 +1,7 @@
 """Everything around the API (core/api/, paytm_site/urls.py): schema and docs, the browsable
 API, CORS, errors as JSON, body limits, OPTIONS."""
 
+import json
 import re
 
 import pytest
@@ -53,8 +54,12 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     # Every script, stylesheet and icon is ours: no address names another host. (Not a search for
     # "cdn": the page carries a random CSRF token, which sometimes spells it.)
     addresses = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert addresses and all(url.startswith("/static/") for url in addresses), addresses
-    assert 'url: "/api/schema/"' in page
+    assert addresses and all(url.startswith(("/static/", "/api/docs/")) for url in addresses), addresses
+    # No inline script (Content-Security-Policy): Swagger UI's start-up script is a file of ours.
+    assert "<script>" not in page
+    (script,) = [url for url in addresses if url.startswith("/api/docs/")]
+    started = client.get(script.replace("&amp;", "&"))
+    assert started.status_code == 200 and 'url: "/api/schema/"' in started.content.decode()
     assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
 
 
@@ -105,3 +110,60 @@ def test_oversized_body_is_refused(make_person, client_for):
 def test_options_describes_the_endpoint_instead_of_failing(make_person, client_for, path):
     response = client_for(make_person()).options(path)
     assert response.status_code == 200 and response.json()["name"]
+
+
+HUGE_EXPONENT = "1e1000000000000000000"
+MALFORMED = "Malformed or unsupported request body"  # more than Decimal can hold: InvalidOperation, an ArithmeticError
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message", "authenticated"),
+    [
+        ("post", "/api/v1/user/signin", {"username": "x@y.z", "password": "p"}, 411, "Error while logging in", False),
+        ("post", "/api/v1/user/signup", {"username": "x@y.z"}, 411, "Email already taken / Incorrect inputs", False),
+        ("post", "/api/v1/user/token/refresh", {"refresh": "r"}, 403, "Invalid or expired token", False),
+        ("put", "/api/v1/user", {"firstName": "Asha"}, 411, "Error while updating information", True),
+        (
+            "post",
+            "/api/v1/account/transfer",
+            {"to": "x", "amount": 1},
+            400,
+            "Malformed or unsupported request body",
+            True,
+        ),
+        (
+            "post",
+            "/api/v1/account/requests",
+            {"from": "x", "amount": 1},
+            400,
+            "Malformed or unsupported request body",
+            True,
+        ),
+        ("post", "/api/v1/user/signout", {"everywhere": True}, 400, MALFORMED, True),
+    ],
+)
+def test_a_huge_exponent_anywhere_in_a_json_body_is_that_endpoints_bad_input(
+    api, make_person, client_for, method, path, body, status, message, authenticated
+):
+    """Not only in `amount`: a number Decimal cannot hold, anywhere in the body, makes the body
+    malformed, answered as the endpoint answers bad input (it was a 500)."""
+    client = client_for(make_person()) if authenticated else api
+    raw = json.dumps(body)[:-1] + f', "n": {HUGE_EXPONENT}}}'
+    response = getattr(client, method)(path, raw, content_type="application/json")
+    assert response.status_code == status and response.json()["message"] == message, response.content
+
+
+def test_no_answer_with_a_persons_data_is_stored_by_a_browser_or_proxy(make_person, client_for, client):
+    person = make_person()
+    api = client_for(person)
+    for path in (
+        "/api/v1/account/balance",
+        "/api/v1/user/me",
+        "/api/v1/account/transactions",
+        "/api/v1/account/statement",
+    ):
+        assert "no-store" in api.get(path)["Cache-Control"], path
+    assert "no-store" in api.get("/api/v1/account/requests")["Cache-Control"]
+    client.force_login(person)
+    for path in ("/dashboard", "/history", "/profile", "/requests", "/receive"):
+        assert "no-store" in client.get(path)["Cache-Control"], path

@@ -364,3 +364,40 @@ def test_a_malformed_signout_is_400_and_signs_nothing_out(api, make_person, body
 
 def test_signout_needs_a_token(api):
     assert api.post(SIGNOUT, {"everywhere": True}, format="json").status_code == 403
+
+
+# -- one rule for names and one form per email ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Evil\x1b[31mRed\x07", "Line\r\nBreak", "\u200b", "\u3164", "\u2800", "A\u202eB"])
+def test_signup_and_updates_refuse_names_the_rule_refuses(api, make_person, client_for, name):
+    refused = api.post(SIGNUP, signup_body(firstName=name), format="json")
+    assert refused.status_code == 411 and "firstName" in refused.json()["errors"]
+    assert not User.objects.filter(email="meera@example.com").exists()
+    person = make_person()
+    changed = client_for(person).put(UPDATE, {"lastName": name}, format="json")
+    assert changed.status_code == 411 and "lastName" in changed.json()["errors"]
+    assert User.objects.get(pk=person.pk).last_name == person.last_name
+
+
+def test_names_are_stored_nfc_and_trimmed(api):
+    assert api.post(SIGNUP, signup_body(firstName="  Zoe\u0308 "), format="json").status_code == 200
+    assert User.objects.get(email="meera@example.com").first_name == "Zoë"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("sam@x.com", "sam@\uff58.com"),  # a full-width x
+        ("sam@bücher.com", "sam@xn--bcher-kva.com"),  # the same domain in IDNA
+        ("sam@bu\u0308cher.com", "sam@bücher.com"),  # NFD against NFC
+        ("Sam@Example.COM", "sam@example.com"),
+    ],
+)
+def test_one_mailbox_is_one_account_however_it_is_spelled(api, first, second):
+    assert api.post(SIGNUP, signup_body(username=first), format="json").status_code == 200
+    again = api.post(SIGNUP, signup_body(username=second), format="json")
+    assert again.status_code == 411 and again.json()["errors"] == {"username": ["Email already taken"]}
+    assert User.objects.count() == 1
+    signin = api.post(SIGNIN, {"username": second, "password": PASSWORD}, format="json")
+    assert signin.status_code == 200  # and either spelling signs in
