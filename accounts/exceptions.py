@@ -149,6 +149,12 @@ class InvalidNote(WalletError):
     default_code = "invalid_note"
 
 
+class TooManyMoneyRequests(WalletError):
+    status_code = 429
+    default_detail = "Too many money requests: please wait before asking again"
+    default_code = "too_many_money_requests"
+
+
 class RequestNotFound(WalletError):
     status_code = 404
     default_detail = "Request not found"

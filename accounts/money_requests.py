@@ -21,6 +21,7 @@ from accounts.exceptions import (
     InvalidNote,
     RequestNotFound,
     RequestNotPending,
+    TooManyMoneyRequests,
 )
 from accounts.models import REQUEST_NOTE_MAX_LENGTH, Account, MoneyRequest, Transfer
 from accounts.money import is_valid_paise
@@ -29,6 +30,7 @@ from accounts.selectors import payable_person
 from accounts.services import TransferReceipt, receipt_of, valid_idempotency_key, wallet_id_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, PostedTransfer
+from core import rates
 from core.ids import parse_public_id
 from core.pagination import Page, decode_cursor, keyset_page
 from core.text import has_control_characters
@@ -51,6 +53,7 @@ def request_create(*, requester, payer_id: str, amount: int, note: str = "") -> 
     payer = payable_person(payer_id, exclude=requester)
     if payer is None:
         raise InvalidAccount()
+    _count_against_the_limit(requester)
     now = timezone.now()
     request = MoneyRequest(
         requester=requester,
@@ -66,6 +69,14 @@ def request_create(*, requester, payer_id: str, amount: int, note: str = "") -> 
 
     ledger_store().run(work)
     return request
+
+
+def _count_against_the_limit(requester) -> None:
+    """Asking costs the requester nothing, so it is limited: MONEY_REQUEST_RATE per requester,
+    counted in the shared cache like the sign-in throttle (one count for every worker)."""
+    rate = rates.Rate.parse(settings.MONEY_REQUEST_RATE, setting="MONEY_REQUEST_RATE")
+    if rate is not None and not rates.hit(f"money-request:{requester.pk}", rate).allowed:
+        raise TooManyMoneyRequests()
 
 
 @dataclass

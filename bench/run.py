@@ -174,6 +174,7 @@ def main() -> int:
         **os.environ,
         "DATABASE_URL": database_url(WALLET_DB),
         "AUTH_THROTTLE_RATE": "off",
+        "MONEY_REQUEST_RATE": "off",
         "DEBUG": "0",
         "PORT": str(port),
         "HOST": "127.0.0.1",

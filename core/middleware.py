@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -10,6 +11,7 @@ from core.errors import DatabaseUnavailable, Unavailable, is_database_unreachabl
 
 logger = logging.getLogger(__name__)
 
+MESSAGE_BODY_TOO_LARGE = "Request body too large"
 PAGE_UNAVAILABLE = "We're briefly unavailable. Nothing was sent or changed; please try again in a moment."
 RETRY_AFTER_SECONDS = "5"
 
@@ -81,3 +83,40 @@ class PersonalDataNotStoredMiddleware:
         if request.path.startswith("/api/") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             add_never_cache_headers(response)
         return response
+
+
+class BodySizeLimitMiddleware:
+    """A body declared larger than DATA_UPLOAD_MAX_MEMORY_SIZE is refused with 413 before a
+    byte of it is read, whatever its type and whoever would read it (a multipart file part is
+    not covered by Django's own check)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if limit is not None and declared > limit:
+            if request.path.startswith("/api/"):
+                response = JsonResponse({"message": MESSAGE_BODY_TOO_LARGE, "code": "body_too_large"}, status=413)
+            else:
+                response = HttpResponse(
+                    f"<!doctype html><title>Too large</title><p>{MESSAGE_BODY_TOO_LARGE}</p>", status=413
+                )
+            response["Connection"] = "close"  # the body is not read: the connection cannot be reused
+            return response
+        return self.get_response(request)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, leaving the session alone on a 5xx answer: it would not save it, but with
+    SESSION_SAVE_EVERY_REQUEST (the idle timeout) it still reads it first, and with the
+    database down that read turned our 503 page into a 500."""
+
+    def process_response(self, request, response):
+        if response.status_code >= 500:
+            return response
+        return super().process_response(request, response)

@@ -30,10 +30,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "csp",
+    "core",  # before rest_framework: its template of the browsable API overrides DRF's
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "core",
     "users",
     "accounts",
     "web",
@@ -43,10 +43,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.BodySizeLimitMiddleware",  # after CORS: a refused body still gets its headers
+    "core.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "users.middleware.PasswordDoorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -107,6 +109,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "users.User"
+# Django's password check, refusing an address over its allowance of attempts (users/throttling.py).
+AUTHENTICATION_BACKENDS = ["users.backends.ThrottledModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -149,6 +153,15 @@ REQUEST_EXPIRY_DAYS = env_int("REQUEST_EXPIRY_DAYS", 7)
 
 # "30/min" by default; "off" disables throttling (load tests).
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")
+# Money requests a person may send ("100/hour"; "off" for none): asking is free, so it is limited.
+MONEY_REQUEST_RATE = env_str("MONEY_REQUEST_RATE", "100/hour")
+
+# A web session (pages, console) ends after this many minutes without a request, and when
+# the browser closes: every request moves the end forward (one session write per page view).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -158,8 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "core.api.parsers.ExactJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",  # the browsable API's forms (core/static/core/browsable-api.js)
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -184,6 +196,10 @@ SIMPLE_JWT = {
     # Tokens carry a hash of the password: changing it retires every earlier token.
     "CHECK_REVOKE_TOKEN": True,
     "UPDATE_LAST_LOGIN": False,
+    # A refresh gives a new refresh token too, and the one used can never refresh again
+    # (on MongoDB through the revocations its store keeps: users/stores/mongo.py).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -59,6 +59,17 @@ class BearerTokenAuthentication(JWTAuthentication):
         return user
 
 
+class OptionalBearerTokenAuthentication(BearerTokenAuthentication):
+    """For public endpoints that only use a token when it is good (search leaves its owner
+    out): a missing, stale or bad token is no token, never a 403."""
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            return None
+
+
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
 def _verified_token(raw_token: bytes):
     """SimpleJWT's full verification, once per distinct token. Failures are not cached

@@ -36,6 +36,12 @@ class UpdateRejected(ServiceError):
     default_code = "update_rejected"
 
 
+class SignoutIncomplete(ServiceError):
+    status_code = 400
+    default_detail = "Nothing to sign out: send refresh (the refresh token to end), everywhere: true, or both"
+    default_code = "signout_incomplete"
+
+
 class TokenRejected(ServiceError):
     status_code = 403
     default_detail = MESSAGE_TOKEN_INVALID

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.models import Account
 from accounts.services import account_open_with_grant
 from accounts.stores.errors import UniqueViolation
 from core.errors import ServiceError
@@ -18,6 +19,7 @@ from users.exceptions import (
     MESSAGE_EMAIL_TAKEN,
     MESSAGE_INVALID_NAME,
     SigninFailed,
+    SignoutIncomplete,
     SignupRejected,
     TokenRejected,
     UpdateRejected,
@@ -29,7 +31,10 @@ from users.tokens import token_is_current
 
 def user_signout(*, user: User, refresh: str | None = None, everywhere: bool = False) -> None:
     """`refresh` (one of the caller's refresh tokens) can no longer refresh; `everywhere`
-    refuses every token of the caller issued before now, access tokens included."""
+    refuses every token of the caller issued before now, access tokens included. Asking for
+    neither would end nothing while a client believed it signed out: SignoutIncomplete."""
+    if not refresh and not everywhere:
+        raise SignoutIncomplete()
     if refresh:
         people_store().revoke_refresh_token(_own_refresh_token(user, refresh))
     if everywhere:
@@ -85,10 +90,16 @@ def user_signup(*, email: str, first_name: str, last_name: str, password: str, g
 
 
 def user_signin(*, email: str, password: str, request=None) -> User:
+    """A wallet holder whose email and password match. Operators (staff, no wallet) sign in
+    to the console only: here they fail as any wrong sign-in does, revealing nothing."""
     user = authenticate(request, email=normalize_email(email), password=password)
-    if user is None:
+    if user is None or not holds_wallet(user):
         raise SigninFailed()
     return user
+
+
+def holds_wallet(user: User) -> bool:
+    return Account.objects.filter(user=user, kind=Account.Kind.USER).exists()
 
 
 def user_update(
@@ -115,18 +126,30 @@ def user_update(
     return user
 
 
-def access_token_refresh(*, refresh: str) -> str:
-    """A fresh access token for a valid refresh token of an active user whose password has
-    not changed since the token was issued; anything else is TokenRejected (403)."""
+def access_token_refresh(*, refresh: str) -> dict:
+    """`{token, refresh}`: a fresh access token and, with SimpleJWT's ROTATE_REFRESH_TOKENS, a
+    new refresh token, for a valid refresh token of an active wallet holder whose password
+    has not changed since it was issued. With BLACKLIST_AFTER_ROTATION the token given is
+    revoked, and only the first of two refreshes racing with it gets through. Anything else
+    is TokenRejected (403)."""
     try:
         token = RefreshToken(refresh)
     except TokenError:
         raise TokenRejected() from None
     user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: token.get(jwt_settings.USER_ID_CLAIM)}).first()
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not holds_wallet(user):
         raise TokenRejected()
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
         raise TokenRejected()
-    if not token_is_current(token, user) or people_store().refresh_token_revoked(token):
+    store = people_store()
+    if not token_is_current(token, user) or store.refresh_token_revoked(token):
         raise TokenRejected()
-    return str(token.access_token)
+    tokens = {"token": str(token.access_token)}
+    if jwt_settings.ROTATE_REFRESH_TOKENS:
+        if jwt_settings.BLACKLIST_AFTER_ROTATION and not store.revoke_refresh_token(token):
+            raise TokenRejected()  # another refresh with this token got there first
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        tokens["refresh"] = str(token)
+    return tokens

@@ -8,6 +8,7 @@ from core.api.serializers import ErrorSerializer, MessageSerializer
 from core.api.views import ApiViewSet, MalformedRequest
 from core.pagination import clamp_limit, parse_offset
 from users import serializers as io
+from users.authentication import OptionalBearerTokenAuthentication
 from users.exceptions import (
     SigninFailed,
     SignupRejected,
@@ -42,12 +43,16 @@ class UserViewSet(ApiViewSet):
         return [AllowAny()]
 
     def get_authenticators(self):
-        # Sign-up, sign-in and refresh ignore any (possibly stale) Authorization header.
+        # Sign-up, sign-in and refresh ignore any (possibly stale) Authorization header, and
+        # public search takes a token only to leave its owner out: a bad one is ignored there.
         # This runs before `self.action` is set, so read the action from the route.
         request = getattr(self, "request", None)
         action_map = getattr(self, "action_map", None) or {}
-        if request is not None and action_map.get(request.method.lower()) in PUBLIC_AUTH_ACTIONS:
+        action = action_map.get(request.method.lower()) if request is not None else None
+        if action in PUBLIC_AUTH_ACTIONS:
             return []
+        if action == "bulk":
+            return [OptionalBearerTokenAuthentication()]
         return super().get_authenticators()
 
     def get_throttles(self):
@@ -68,11 +73,12 @@ class UserViewSet(ApiViewSet):
         return Response(tokens_for(user))
 
     @extend_schema(
-        request=io.RefreshInputSerializer, responses={200: io.AccessTokenSerializer, 403: ErrorSerializer}, auth=[]
+        request=io.RefreshInputSerializer, responses={200: io.TokenPairSerializer, 403: ErrorSerializer}, auth=[]
     )
     def refresh(self, request):
+        """A new access token and a new refresh token; the refresh token sent stops working."""
         data = self.validated_input(error=TokenRejected)
-        return Response({"token": access_token_refresh(refresh=data["refresh"])})
+        return Response(access_token_refresh(refresh=data["refresh"]))
 
     @extend_schema(responses={200: io.MeSerializer, 403: ErrorSerializer})
     def me(self, request):

@@ -26,11 +26,9 @@ from core.errors import ServiceError, Unavailable
 from core.middleware import PAGE_UNAVAILABLE
 from users.selectors import user_search
 from users.services import user_signin, user_signup
-from users.throttling import AuthRateThrottle
 from web.forms import SendForm, SigninForm, SignupForm
 from web.wording import MESSAGE_UNKNOWN_RECIPIENT, field_of, page_message
 
-MESSAGE_THROTTLED = "Too many attempts from your network. Please wait a minute and try again."
 MESSAGE_PAY_YOURSELF = "You can't send money to yourself."
 RECENT_TRANSACTIONS = 10
 SIGNUP_FIELDS = {"username": "email", "password": "password", "firstName": "first_name", "lastName": "last_name"}
@@ -55,16 +53,9 @@ def show_error(form, error: ServiceError, field_names: dict | None = None) -> in
     return 400 if error.status_code == 411 else error.status_code  # 411 is the old API's "rejected"
 
 
-def _throttled(request) -> bool:
-    return request.method == "POST" and not AuthRateThrottle().allow_request(request, None)
-
-
 @require_http_methods(["GET", "POST"])
 def signup_page(request):
-    form = SignupForm(request.POST or None)
-    if _throttled(request):
-        form.add_error(None, MESSAGE_THROTTLED)
-        return render(request, "web/signup.html", {"form": form}, status=429)
+    form = SignupForm(request.POST or None)  # a POST here is a password attempt: users/middleware.py
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,7 +67,7 @@ def signup_page(request):
             )
         except ServiceError as error:
             return render(request, "web/signup.html", {"form": form}, status=show_error(form, error, SIGNUP_FIELDS))
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="users.backends.ThrottledModelBackend")
         messages.success(request, f"Welcome, {user.first_name}! Your wallet is ready.")
         return redirect("dashboard")
     return render(request, "web/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -84,10 +75,7 @@ def signup_page(request):
 
 @require_http_methods(["GET", "POST"])
 def signin_page(request):
-    form = SigninForm(request.POST or None)
-    if _throttled(request):
-        form.add_error(None, MESSAGE_THROTTLED)
-        return render(request, "web/signin.html", {"form": form}, status=429)
+    form = SigninForm(request.POST or None)  # a POST here is a password attempt: users/middleware.py
     if request.method == "POST" and form.is_valid():
         try:
             user = user_signin(

@@ -14,6 +14,7 @@ from accounts.exceptions import (
     InvalidIdempotencyKey,
     InvalidNote,
     RequestNotPending,
+    TooManyMoneyRequests,
 )
 from accounts.models import REQUEST_NOTE_MAX_LENGTH
 from accounts.money import MAX_TRANSFER_PAISE, format_inr
@@ -50,6 +51,9 @@ PAGE_WORDING = {
         f"Choose dates as YYYY-MM-DD, the first no later than the last, at most {MAX_DAYS} days apart."
     ),
     SigninFailed.default_code: Wording("That email and password don't match an account."),
+    TooManyMoneyRequests.default_code: Wording(
+        "You have asked for money many times in a short while. Please wait a little."
+    ),
 }
 
 

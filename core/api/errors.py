@@ -21,12 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
-from core.middleware import RETRY_AFTER_SECONDS, unavailable_of
+from core.middleware import MESSAGE_BODY_TOO_LARGE, RETRY_AFTER_SECONDS, unavailable_of
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_NOT_FOUND = "Not found"
-MESSAGE_BODY_TOO_LARGE = "Request body too large"
 MESSAGE_SERVER_ERROR = "Internal server error"
 MESSAGE_THROTTLED = "Too many requests, please slow down"
 MESSAGE_INVALID_INPUT = "Invalid input"

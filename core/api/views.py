@@ -15,6 +15,15 @@ class MalformedRequest(ServiceError):
     default_code = "malformed_request"
 
 
+class UnsupportedBody(ServiceError):
+    """A body in a type the API does not read (multipart among them: its file parts escape
+    the body size limit while parsed): say what to send instead."""
+
+    status_code = 415
+    default_detail = "Send the body as JSON (Content-Type: application/json)"
+    default_code = "unsupported_media_type"
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     input_serializers: dict = {}
 
@@ -30,7 +39,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     def request_body(self, *, error: type[ServiceError]):
         try:
             body = self.request.data
-        except (ParseError, UnsupportedMediaType):
+        except UnsupportedMediaType:
+            raise UnsupportedBody() from None
+        except ParseError:
             raise error(errors={"body": [MALFORMED_BODY]}) from None
         if not isinstance(body, dict):
             raise error(errors={"body": ["Expected a JSON object."]})
@@ -41,6 +52,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         `details` is False (sign-in answers every failure the same way)."""
         try:
             serializer = self.input_serializers[self.action](data=self.request_body(error=error))
+        except UnsupportedBody:
+            raise
         except ServiceError:
             if details:
                 raise

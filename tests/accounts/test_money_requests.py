@@ -218,3 +218,29 @@ def test_lists_are_newest_first_with_cursor_paging(pair, client_for):
 def test_requests_need_a_token(api):
     assert api.get(REQUESTS).status_code == 403
     assert api.post(REQUESTS, {}, format="json").status_code == 403
+
+
+def test_asking_for_money_is_limited_per_requester(pair, client_for, settings, monkeypatch):
+    """MONEY_REQUEST_RATE: past it, 429 with a message and no request made; others may still ask."""
+    settings.MONEY_REQUEST_RATE = "3/hour"
+    monkeypatch.setattr("core.rates.clock", lambda: 1_800_000_030.0)  # one window for the whole test
+    asha, bilal = pair
+    for _ in range(3):
+        assert ask(client_for, asha, bilal).status_code == 200
+    refused = ask(client_for, asha, bilal)
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_money_requests"
+    assert refused.json()["message"] and MoneyRequest.objects.filter(requester=asha).count() == 3
+    assert ask(client_for, bilal, asha).status_code == 200  # the limit is per requester
+    monkeypatch.setattr("core.rates.clock", lambda: 1_800_000_030.0 + 3600)  # the next hour
+    assert ask(client_for, asha, bilal).status_code == 200
+
+
+def test_the_requests_page_is_limited_too(pair, client, settings, monkeypatch):
+    settings.MONEY_REQUEST_RATE = "1/hour"
+    monkeypatch.setattr("core.rates.clock", lambda: 1_800_000_030.0)
+    asha, bilal = pair
+    client.force_login(asha)
+    assert client.post(f"/requests?id={bilal.public_id}", {"amount": "1", "note": ""}).status_code == 302
+    refused = client.post(f"/requests?id={bilal.public_id}", {"amount": "1", "note": ""})
+    assert refused.status_code == 429 and "asked for money many times" in refused.content.decode()
+    assert MoneyRequest.objects.count() == 1

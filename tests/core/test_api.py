@@ -7,6 +7,8 @@ import re
 import pytest
 from django.db import OperationalError
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 
@@ -167,3 +169,39 @@ def test_no_answer_with_a_persons_data_is_stored_by_a_browser_or_proxy(make_pers
     client.force_login(person)
     for path in ("/dashboard", "/history", "/profile", "/requests", "/receive"):
         assert "no-store" in client.get(path)["Cache-Control"], path
+
+
+@pytest.mark.parametrize("path", ["/api/v1/user/signin", "/api/v1/user/signup", "/api/v1/account/transfer"])
+def test_multipart_bodies_are_refused_with_415(make_person, client_for, path):
+    """Their file parts escaped the body size limit while parsed; the API reads JSON (and the
+    url-encoded forms of the browsable API)."""
+    response = client_for(make_person()).post(path, {"username": "x@y.z", "password": "p", "to": "x", "amount": "1"})
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type" and "JSON" in response.json()["message"]
+
+
+def test_url_encoded_forms_still_work(api, make_person):
+    from urllib.parse import urlencode
+
+    person = make_person(email="form@example.com")
+    form = urlencode({"username": person.email, "password": PASSWORD})
+    response = api.post("/api/v1/user/signin", form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.content
+
+
+def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(client, settings):
+    response = client.generic(
+        "POST",
+        "/api/v1/user/signin",
+        b"{}",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(20 * 1024 * 1024),
+    )
+    assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+
+
+def test_the_browsable_api_posts_its_forms_url_encoded(make_person, client):
+    client.force_login(make_person())
+    page = client.get("/api/v1/account/transfer", HTTP_ACCEPT="text/html").content.decode()
+    assert "/static/core/browsable-api.js" in page
+    assert client.get("/static/core/browsable-api.js").status_code == 200

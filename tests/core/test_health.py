@@ -23,3 +23,21 @@ def test_healthz_is_503_when_database_is_unreachable(client, monkeypatch):
         patch.setattr(CursorWrapper, "execute", refuse)
         response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["database"]["status"] == "down"
+
+
+def test_healthz_never_shows_the_drivers_message(client, monkeypatch, caplog):
+    """Publicly a plain status; what went wrong goes to the log."""
+    from django.db.backends.utils import CursorWrapper
+
+    detail = 'connection to server at "127.0.0.1", port 5432 failed: FATAL: database "wallet" does not exist'
+
+    def refuse(*args, **kwargs):
+        raise OperationalError(detail)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", refuse)
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": {"status": "down"}}
+    assert "5432" not in response.content.decode() and "FATAL" not in response.content.decode()
+    assert "FATAL" in caplog.text

@@ -5,6 +5,7 @@ import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -34,15 +35,28 @@ def require_redis():
         pytest.skip(f"Redis at {REDIS_URL} is unreachable")
 
 
-@pytest.fixture(scope="module")
-def throttled_server(tmp_path_factory):
+@contextmanager
+def throttled(tmp_path_factory):
     require_redis()
     env = {
         "REDIS_URL": REDIS_URL,
         "AUTH_THROTTLE_RATE": f"{ALLOWED}/min",
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # a count of its own
     }
     with serve_wallet("sqlite", tmp_path_factory.mktemp("throttle"), extra_env=env) as wallet:
+        yield wallet
+
+
+@pytest.fixture(scope="module")
+def throttled_server(tmp_path_factory):
+    with throttled(tmp_path_factory) as wallet:
+        yield wallet
+
+
+@pytest.fixture
+def fresh_throttled_server(tmp_path_factory):
+    """A throttled server whose count nothing else has touched."""
+    with throttled(tmp_path_factory) as wallet:
         yield wallet
 
 
@@ -132,3 +146,35 @@ def test_oversized_signup_is_refused(plain_server):
             headers={"Content-Type": "application/json"},
         )
     assert response.status_code == 413 and response.json()["message"]
+
+
+def test_a_20_mb_multipart_sign_in_is_refused_before_it_is_read(plain_server):
+    """Multipart file parts are not covered by Django's body limit: the server answers 413
+    from the declared length, without reading (or parsing into memory) the 20 MB."""
+    files = {"avatar": ("big.bin", b"\0" * 20_000_000, "application/octet-stream")}
+    with plain_server.client() as client:
+        try:
+            response = client.post("/api/v1/user/signin", data={"username": "x@y.z", "password": "p"}, files=files)
+            assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+        except httpx.TransportError:
+            pass  # answered before the client finished sending, and the connection closed
+        small = client.post(
+            "/api/v1/user/signin", data={"username": "x@y.z", "password": "p"}, files={"f": ("a", b"x")}
+        )
+    assert small.status_code == 415  # a small multipart is not read either: JSON only
+    assert plain_server.client().get("/healthz").status_code == 200
+
+
+def test_the_console_and_browsable_api_logins_share_the_allowance_across_workers(fresh_throttled_server):
+    """Over the allowance through the API, every other door refuses too, whichever worker
+    answers (the count is in Redis), the right password included."""
+    wait_for_a_fresh_window()
+    body = {"username": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong password"}
+    with httpx.Client(base_url=fresh_throttled_server.base_url, timeout=30) as client:
+        spent = [client.post("/api/v1/user/signin", json=body).status_code for _ in range(ALLOWED)]
+    assert spent == [411] * ALLOWED
+    for door in ("/admin/login/", "/api-auth/login/"):
+        with httpx.Client(base_url=fresh_throttled_server.base_url, timeout=30) as browser:
+            browser.get(door)
+            form = {**body, "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+            assert browser.post(door, data=form).status_code == 429, door

@@ -69,3 +69,29 @@ def test_secrets_are_not_constants_in_the_repository(settings):
     source = (Path(settings.BASE_DIR) / "paytm_site" / "settings.py").read_text()
     assert settings.SECRET_KEY not in source and settings.JWT_SECRET not in source
     assert settings.SECRET_KEY != settings.JWT_SECRET
+
+
+@pytest.mark.django_db
+def test_a_web_session_ends_when_idle_and_when_the_browser_closes(client, make_person, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from tests.conftest import PASSWORD
+
+    person = make_person(email="idle@example.com")
+    signed_in = client.post("/signin", {"email": person.email, "password": PASSWORD})
+    cookie = signed_in.cookies[settings.SESSION_COOKIE_NAME]
+    assert not cookie["expires"] and not cookie["max-age"]  # a browser session: gone when it closes
+    session = Session.objects.get(session_key=cookie.value)
+    idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    assert abs(session.expire_date - (timezone.now() + idle)) < timedelta(seconds=30)
+
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=1))
+    assert client.get("/dashboard").status_code == 200
+    moved = Session.objects.get(pk=session.pk).expire_date  # each request moves the end forward
+    assert moved > timezone.now() + idle - timedelta(seconds=30)
+
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/dashboard").status_code == 302  # idle too long: signed out

@@ -118,3 +118,18 @@ def test_an_operator_without_a_wallet_loads_without_one(db):
     assert balance_get(user=loaded) == 0
     with pytest.raises(InvalidAccount):
         transfer_create(sender=loaded, recipient_id=str(uuid.uuid4()), amount=100)
+
+
+@pytest.mark.parametrize("header", ["Bearer junk", "Bearer a.b.c", "Basic dXNlcjpwYXNz", "Bearer"])
+def test_public_search_ignores_a_bad_token(api, make_person, header):
+    """Search is public: a stale or bad token is no token there (as at sign-in)."""
+    make_person("Priya", "Sharma")
+    api.credentials(HTTP_AUTHORIZATION=header)
+    response = api.get(BULK, {"filter": "priya"})
+    assert response.status_code == 200 and names(response) == ["Priya Sharma"]
+
+
+def test_search_with_a_good_token_still_leaves_its_owner_out(api, make_person, client_for):
+    priya = make_person("Priya", "Sharma")
+    make_person("Priya", "Verma")
+    assert names(client_for(priya).get(BULK, {"filter": "priya"})) == ["Priya Verma"]

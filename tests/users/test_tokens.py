@@ -108,7 +108,7 @@ def test_refresh_gives_a_working_access_token(api, make_person):
     refresh = tokens_for(make_person())["refresh"]
     response = api.post(REFRESH, {"refresh": refresh}, format="json")
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "refresh"}  # refresh tokens rotate (SPEC)
     assert call_with(api, response.json()["token"]).status_code == 200
 
 

@@ -299,12 +299,14 @@ def test_me_needs_a_token(api):
 def test_signing_out_a_refresh_token_stops_it_refreshing(api, make_person):
     person = make_person()
     tokens = tokens_for(person)
-    assert api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 200
-    signed_out = bearer(api, tokens["token"]).post(SIGNOUT, {"refresh": tokens["refresh"]}, format="json")
+    refreshed = api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+    assert refreshed.status_code == 200
+    current = refreshed.json()["refresh"]  # refresh tokens rotate: this is the one that works now
+    signed_out = bearer(api, tokens["token"]).post(SIGNOUT, {"refresh": current}, format="json")
     assert signed_out.status_code == 200 and signed_out.json() == {"message": "Signed out"}
-    refused = api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+    refused = api.post(REFRESH, {"refresh": current}, format="json")
     assert (refused.status_code, refused.json()) == (403, REFUSED)
-    assert bearer(api, tokens["token"]).post(SIGNOUT, {"refresh": tokens["refresh"]}, format="json").status_code == 200
+    assert bearer(api, tokens["token"]).post(SIGNOUT, {"refresh": current}, format="json").status_code == 200
     other = tokens_for(person)  # another device, still signed in
     assert api.post(REFRESH, {"refresh": other["refresh"]}, format="json").status_code == 200
 
@@ -364,6 +366,63 @@ def test_a_malformed_signout_is_400_and_signs_nothing_out(api, make_person, body
 
 def test_signout_needs_a_token(api):
     assert api.post(SIGNOUT, {"everywhere": True}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("body", [None, {}, {"everywhere": False}])
+def test_a_signout_that_would_end_nothing_is_400_and_says_what_to_send(api, make_person, body):
+    """A careless client must not believe it signed out."""
+    tokens = tokens_for(make_person())
+    client = bearer(api, tokens["token"])
+    response = client.post(SIGNOUT, body, format="json") if body is not None else client.post(SIGNOUT)
+    assert response.status_code == 400
+    assert response.json()["code"] == "signout_incomplete" and "refresh" in response.json()["message"]
+    assert api.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 200
+
+
+# -- refresh tokens rotate ------------------------------------------------------------------
+
+
+def test_a_refresh_gives_a_new_refresh_token_and_the_one_used_stops_working(api, make_person):
+    person = make_person()
+    first = tokens_for(person)["refresh"]
+    answer = api.post(REFRESH, {"refresh": first}, format="json")
+    assert answer.status_code == 200 and set(answer.json()) == {"token", "refresh"}
+    second = answer.json()["refresh"]
+    assert second != first and RefreshToken(second)["userId"] == str(person.public_id)
+    assert RefreshToken(second)["jti"] != RefreshToken(first, verify=False)["jti"]
+    assert bearer(api, answer.json()["token"]).get(BALANCE).status_code == 200
+    api.credentials()
+    reused = api.post(REFRESH, {"refresh": first}, format="json")
+    assert (reused.status_code, reused.json()) == (403, REFUSED)
+    assert api.post(REFRESH, {"refresh": second}, format="json").status_code == 200  # the chain goes on
+
+
+def test_only_the_first_of_two_refreshes_with_one_token_gets_a_new_one(make_person):
+    """Both pass every check before either revokes the token: the revocation decides."""
+    from users.stores import people_store
+
+    token = RefreshToken(tokens_for(make_person())["refresh"])
+    store = people_store()
+    assert store.revoke_refresh_token(token) is True
+    assert store.revoke_refresh_token(token) is False
+    assert store.refresh_token_revoked(token)
+
+
+# -- operators sign in to the console only -----------------------------------------------------
+
+
+def test_an_operator_cannot_sign_in_through_the_public_api(api, operator):
+    staff = operator("Support")
+    staff.set_password(PASSWORD)
+    staff.save()
+    response = api.post(SIGNIN, {"username": staff.email, "password": PASSWORD}, format="json")
+    assert (response.status_code, response.json()["message"]) == (411, MESSAGE_SIGNIN_FAILED)
+    root = operator(superuser=True)
+    root.set_password(PASSWORD)
+    root.save()
+    assert api.post(SIGNIN, {"username": root.email, "password": PASSWORD}, format="json").status_code == 411
+    # A refresh token an operator got before this is refused too.
+    assert api.post(REFRESH, {"refresh": tokens_for(staff)["refresh"]}, format="json").status_code == 403
 
 
 # -- one rule for names and one form per email ----------------------------------------------

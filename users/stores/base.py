@@ -8,7 +8,8 @@ class PeopleStore(Protocol):
     def person_for_token(self, *, public_id):
         """The person an access token names (with their wallet's identity where that is cheap), or None."""
 
-    def revoke_refresh_token(self, token) -> None:
-        """This verified SimpleJWT refresh token can no longer refresh (again: no error)."""
+    def revoke_refresh_token(self, token) -> bool:
+        """This verified SimpleJWT refresh token can no longer refresh. True when this call
+        revoked it, False when it already was (two revocations racing: exactly one is True)."""
 
     def refresh_token_revoked(self, token) -> bool: ...

@@ -23,14 +23,16 @@ class MongoPeopleStore(OrmPeopleStore):
             self._database = self.connection.database
         return self._database
 
-    def revoke_refresh_token(self, token) -> None:
+    def revoke_refresh_token(self, token) -> bool:
         jti = token[jwt_settings.JTI_CLAIM]
         revoked = {
             "jti": jti,
             "user_id": token.get(jwt_settings.USER_ID_CLAIM),
             "expires_at": datetime_from_epoch(token["exp"]),
         }
-        self.database[TOKEN_REVOCATIONS].update_one({"jti": jti}, {"$setOnInsert": revoked}, upsert=True)
+        # An upsert on the unique jti: only the call that inserted it revoked it.
+        result = self.database[TOKEN_REVOCATIONS].update_one({"jti": jti}, {"$setOnInsert": revoked}, upsert=True)
+        return result.upserted_id is not None
 
     def refresh_token_revoked(self, token) -> bool:
         return self.database[TOKEN_REVOCATIONS].count_documents({"jti": token[jwt_settings.JTI_CLAIM]}, limit=1) > 0

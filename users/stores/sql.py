@@ -10,8 +10,9 @@ class OrmPeopleStore:
     def person_for_token(self, *, public_id):
         return User.objects.filter(public_id=public_id).first()
 
-    def revoke_refresh_token(self, token) -> None:
-        token.blacklist()
+    def revoke_refresh_token(self, token) -> bool:
+        _, revoked_now = token.blacklist()  # SimpleJWT's get_or_create on a unique link: one call wins
+        return revoked_now
 
     def refresh_token_revoked(self, token) -> bool:
         # Imported here: the blacklist app's models exist only where the app is installed.
