@@ -1,7 +1,10 @@
 """Operators' roles, as Django groups, made by data migrations.
 
 Every role can see the console (people, wallets, transfers, entries, money requests,
-adjustments, the audit log); each adds its own actions. Superusers have every permission.
+adjustments, the audit log, ledger checks); each adds its own actions. Superusers have every
+permission. Idempotency records are the API's memory of retried requests, not something an
+operator reads: no role sees them (accounts 0008, mongo 0011), and the console shows them to
+nobody.
 Deactivating people (`users.deactivate_user`) belongs to no role: only superusers do it.
 
 Each roles migration holds a literal copy of `ROLES` as it was when written and makes the
@@ -13,7 +16,6 @@ VIEW = [
     ("accounts", "view_account"),
     ("accounts", "view_transfer"),
     ("accounts", "view_ledgerentry"),
-    ("accounts", "view_idempotencyrecord"),
     ("accounts", "view_adjustmentproposal"),
     ("accounts", "view_auditentry"),
     ("accounts", "view_ledgercheck"),

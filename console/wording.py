@@ -7,6 +7,7 @@ from accounts.money import MAX_TRANSFER_PAISE, format_inr
 from core.errors import ServiceError
 
 AMOUNT_RULE = f"Enter an amount from ₹0.01 to {format_inr(MAX_TRANSFER_PAISE)} with at most two decimals"
+MESSAGE_CHOOSE_DIRECTION = "Choose credit or debit"
 CONSOLE_WORDING = {InvalidAmount.default_code: AMOUNT_RULE}
 
 

@@ -5,7 +5,10 @@ money moves only through the operators' actions (accounts/operations.py), each w
 reason and an audit entry: reverse a transfer (its page), approve or reject an adjustment
 (its page; proposals are made from a person's page), freeze a wallet (a person's page or
 the wallet list). The audit log is append-only for everyone, superusers included.
-Lists put names and amounts first and shorten ids, so they read at 1280 px."""
+Lists put names and amounts first and shorten ids, so they read at 1280 px; amounts are in
+rupees with a true minus sign and entries named by their holder (console/display.py).
+Idempotency records are not shown: they are the API's memory of retried requests for a day,
+not a fact about money (the transfer a retry replayed is on the transfer's page)."""
 
 from django.contrib import admin
 from django.shortcuts import redirect
@@ -18,9 +21,9 @@ from accounts.models import (
     Account,
     AdjustmentProposal,
     AuditEntry,
-    IdempotencyRecord,
     LedgerCheck,
     LedgerEntry,
+    MoneyRequest,
     Transfer,
 )
 from accounts.money import format_inr
@@ -33,23 +36,25 @@ from accounts.operations import (
     transfer_reverse,
 )
 from console.actions import set_frozen_with_reason
+from console.admin.common import ReadOnlyAdmin, titled, yes_no
+from console.display import (
+    adjustment_label,
+    audit_label,
+    audit_targets,
+    entry_label,
+    holder_name,
+    inr,
+    ledger_check_label,
+    money_request_label,
+    signed_inr,
+    transfer_label,
+)
 from console.pages import console_page, exact_id_search, object_or_404
 from console.wording import console_message
 from core.page_actions import run_action
 from users.models import User
 
 PERSON_SEARCH = ("user__email", "user__first_name", "user__last_name")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def short_id(public_id) -> str:
@@ -60,9 +65,11 @@ def party(account) -> str:
     """Who holds an account: a person's name (linked to their page) or the system account."""
     if account.user_id is None:
         return account.get_kind_display()
-    return format_html(
-        '<a href="{}">{}</a>', reverse("admin:users_user_change", args=[account.user_id]), account.user.full_name
-    )
+    return person_link(account.user)
+
+
+def person_link(person) -> str:
+    return format_html('<a href="{}">{}</a>', reverse("admin:users_user_change", args=[person.pk]), person.full_name)
 
 
 @admin.register(Account)
@@ -70,7 +77,11 @@ class AccountAdmin(ReadOnlyAdmin):
     """The wallet list. A wallet's page is its owner's page."""
 
     list_display = ("owner", "email", "balance_inr", "state", "kind", "created_at")
-    list_filter = ("kind", "frozen", "created_at")
+    list_filter = (
+        ("kind", titled("kind")),
+        yes_no("frozen", "state", "Frozen", "Not frozen"),
+        ("created_at", titled("opened")),
+    )
     search_fields = PERSON_SEARCH
     list_select_related = ("user",)
     actions = ["freeze_wallets", "unfreeze_wallets"]
@@ -85,11 +96,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Balance", ordering="balance")
     def balance_inr(self, account):
-        return format_inr(account.balance)
+        return inr(account.balance)
 
     @admin.display(description="State")
     def state(self, account):
         return "frozen" if account.frozen else "—"
+
+    def object_label(self, account):
+        return holder_name(account) if account.user_id is None else f"Wallet of {account.user.full_name}"
 
     def has_freeze_permission(self, request):
         return request.user.has_perm(CAN_FREEZE)
@@ -112,20 +126,11 @@ class AccountAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class LedgerEntryInline(admin.TabularInline):
-    model = LedgerEntry
-    fields = ("account", "amount", "balance_after", "created_at")
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    max_num = 0
-
-
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
     list_display = ("from_party", "to_party", "amount_inr", "kind", "note", "created_at", "transfer_id")
     list_display_links = ("created_at",)
-    list_filter = ("kind", "created_at")
+    list_filter = (("kind", titled("kind")), ("created_at", titled("date")))
     date_hierarchy = "created_at"
     search_fields = (
         "=public_id",
@@ -146,7 +151,10 @@ class TransferAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_inr(self, transfer):
-        return format_inr(transfer.amount)
+        return inr(transfer.amount)
+
+    def object_label(self, transfer):
+        return transfer_label(transfer)
 
     @admin.display(description="Id")
     def transfer_id(self, transfer):
@@ -174,7 +182,7 @@ class TransferAdmin(ReadOnlyAdmin):
             request,
             "admin/accounts/transfer/detail.html",
             {
-                "title": f"{transfer.get_kind_display()} {str(transfer.public_id)[:8]}",
+                "title": transfer_label(transfer),
                 "transfer": transfer,
                 "entries": transfer.entries.select_related("account__user").order_by("amount"),
                 "reversal": reversal,
@@ -198,7 +206,7 @@ class TransferAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("holder", "amount_inr", "balance_after_inr", "kind", "created_at", "transfer_id")
     list_display_links = ("created_at",)
-    list_filter = ("created_at", "account__kind")
+    list_filter = (("created_at", titled("date")), ("account__kind", titled("account")))
     date_hierarchy = "created_at"
     search_fields = ("account__user__email", "account__user__first_name", "account__user__last_name")
     list_select_related = ("transfer", "account__user")
@@ -209,11 +217,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_inr(self, entry):
-        return format_inr(entry.amount)
+        return signed_inr(entry.amount)
 
     @admin.display(description="Balance after")
     def balance_after_inr(self, entry):
-        return format_inr(entry.balance_after)
+        return inr(entry.balance_after)
 
     @admin.display(description="Kind")
     def kind(self, entry):
@@ -224,13 +232,91 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         url = reverse("admin:accounts_transfer_change", args=[entry.transfer_id])
         return format_html('<a href="{}">{}</a>', url, short_id(entry.transfer.public_id))
 
+    def object_label(self, entry):
+        return entry_label(entry)
 
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdmin):
-    list_display = ("user", "key", "error_code", "transfer", "created_at")
-    list_display_links = ("key",)
-    search_fields = ("user__email", "key")
-    list_select_related = ("user", "transfer")
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, object_id) if request.method == "GET" else None
+        if entry is None or not self.has_view_permission(request, entry):
+            return super().change_view(request, object_id, form_url, extra_context)  # and a POST is refused
+        return console_page(
+            self,
+            request,
+            "admin/accounts/ledgerentry/detail.html",
+            {"title": entry_label(entry), "entry": entry, "transfer": entry.transfer},
+        )
+
+
+class MoneyRequestStatusFilter(admin.SimpleListFilter):
+    """The status people see: a pending request past its time reads as expired."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label in MoneyRequest.Status.choices] + [(MoneyRequest.EXPIRED, "Expired")]
+
+    def queryset(self, request, queryset):
+        if self.value() in MoneyRequest.STATUSES_SEEN:
+            return queryset.with_status(self.value(), timezone.now())
+        return queryset
+
+
+@admin.register(MoneyRequest)
+class MoneyRequestAdmin(ReadOnlyAdmin):
+    """People asking each other for money (the requests page, the API): read-only here."""
+
+    list_display = ("asked_by", "asked_of", "amount_inr", "note", "state", "created_at", "expires_at")
+    list_display_links = ("created_at",)
+    list_filter = (MoneyRequestStatusFilter, ("created_at", titled("date")))
+    date_hierarchy = "created_at"
+    search_fields = ("requester__email", "requester__last_name", "payer__email", "payer__last_name", "note")
+    list_select_related = ("requester", "payer", "transfer")
+    fields = (
+        "asked_by",
+        "asked_of",
+        "amount_inr",
+        "note",
+        "state",
+        "created_at",
+        "expires_at",
+        "decided_at",
+        "paid_by",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Asked by", ordering="requester__first_name")
+    def asked_by(self, request_):
+        return person_link(request_.requester)
+
+    @admin.display(description="Asked of", ordering="payer__first_name")
+    def asked_of(self, request_):
+        return person_link(request_.payer)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_inr(self, request_):
+        return inr(request_.amount)
+
+    @admin.display(description="Status")
+    def state(self, request_):
+        status = request_.status_at(timezone.now())
+        return "Expired" if status == MoneyRequest.EXPIRED else MoneyRequest.Status(status).label
+
+    @admin.display(description="Paid by transfer")
+    def paid_by(self, request_):
+        if request_.transfer_id is None:
+            return "—"
+        url = reverse("admin:accounts_transfer_change", args=[request_.transfer_id])
+        return format_html('<a href="{}">{}</a>', url, short_id(request_.transfer.public_id))
+
+    def object_label(self, request_):
+        return money_request_label(request_)
+
+    def get_search_results(self, request, queryset, search_term):
+        found = exact_id_search(queryset, search_term)
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
 
 class ProposalStatusFilter(admin.SimpleListFilter):
@@ -265,7 +351,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
         "decided_by",
     )
     list_display_links = ("proposed_at",)
-    list_filter = (ProposalStatusFilter, "direction", "proposed_at")
+    list_filter = (ProposalStatusFilter, ("direction", titled("direction")), ("proposed_at", titled("date proposed")))
     search_fields = ("account__user__email", "account__user__last_name", "reason")
     list_select_related = ("account__user", "proposed_by", "decided_by")
 
@@ -275,11 +361,14 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_inr(self, proposal):
-        return format_inr(proposal.amount)
+        return inr(proposal.amount)
 
     @admin.display(description="Status")
     def state(self, proposal):
         return proposal.status_label(timezone.now())
+
+    def object_label(self, proposal):
+        return adjustment_label(proposal)
 
     def get_urls(self):
         approve = self.admin_site.admin_view(require_POST(self.approve_view))
@@ -301,7 +390,7 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
             request,
             "admin/accounts/adjustmentproposal/detail.html",
             {
-                "title": str(proposal),
+                "title": adjustment_label(proposal),
                 "proposal": proposal,
                 "state": self.state(proposal),
                 "expired": proposal.is_expired(timezone.now()),
@@ -337,20 +426,37 @@ class AdjustmentProposalAdmin(ReadOnlyAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     """Append-only: nobody adds, changes or deletes an entry here, superusers included (the
-    read-only base refuses all three whatever the user's permissions)."""
+    read-only base refuses all three whatever the user's permissions). Each line names its
+    target (whose wallet, which transfer) and its reason, so no two lines read the same."""
 
-    list_display = ("actor", "action", "target", "reason", "created_at")
+    list_display = ("operator", "action", "target", "reason", "created_at")
     list_display_links = ("action",)
-    list_filter = ("action", "created_at")
+    list_filter = (("action", titled("action")), ("created_at", titled("date")))
     date_hierarchy = "created_at"
     search_fields = ("=target_id", "actor__email", "reason")
     list_select_related = ("actor",)
-    readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "reason", "before", "after")
+    readonly_fields = ("created_at", "actor", "action", "target", "reason", "before", "after")
     fields = readonly_fields
+
+    @admin.display(description="Operator", ordering="actor__email")
+    def operator(self, entry):
+        return entry.actor.email
 
     @admin.display(description="Target")
     def target(self, entry):
-        return format_html("{} {}", entry.target_type, short_id(entry.target_id))
+        found = getattr(entry, "console_target", None) or audit_targets([entry])[entry.pk]
+        return found.link()
+
+    def object_label(self, entry):
+        return audit_label(entry, audit_targets([entry])[entry.pk])
+
+    def get_changelist_instance(self, request):
+        """The targets of a page of the log are found together (console/display.py)."""
+        changelist = super().get_changelist_instance(request)
+        targets = audit_targets(changelist.result_list)
+        for entry in changelist.result_list:
+            entry.console_target = targets[entry.pk]
+        return changelist
 
     def get_actions(self, request):
         return {}  # not even "delete selected"
@@ -359,6 +465,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 @admin.register(LedgerCheck)
 class LedgerCheckAdmin(ReadOnlyAdmin):
     list_display = ("ran_at", "ok", "ran_by", "accounts", "transfers")
-    list_filter = ("ok",)
+    list_filter = (yes_no("ok", "result", "OK", "Breached"),)
     readonly_fields = ("ran_at", "ok", "ran_by", "accounts", "transfers", "breaches")
     fields = readonly_fields
+
+    def object_label(self, check):
+        return ledger_check_label(check)

@@ -178,3 +178,64 @@ def test_a_persons_page_lists_their_pending_money_requests(operator_client, ledg
     assert "₹3.25" in page and "lunch" in page
     client_for(bilal).post(f"/api/v1/account/requests/{asked.json()['requestId']}/decline")
     assert 'id="pending-requests"' not in client.get(f"/admin/users/user/{bilal.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize("amount", ["5.00", "", "abc"])
+def test_an_unknown_direction_asks_for_credit_or_debit_whatever_the_amount(operator_client, ledger, amount):
+    """Item 20: it said "Enter an amount…" (the amount was parsed first, and the direction's
+    refusal carries the amount's code)."""
+    asha, _, _ = ledger
+    client, _ = operator_client("Finance")
+    for direction in ("sideways", ""):
+        response = client.post(
+            f"/admin/users/user/{asha.pk}/propose-adjustment/",
+            {"direction": direction, "amount": amount, "reason": "goodwill"},
+            follow=True,
+        )
+        assert flash(response) == ["Choose credit or debit"], (direction, amount)
+    assert not AdjustmentProposal.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_known_direction_with_a_bad_amount_still_explains_the_amount(operator_client, ledger):
+    asha, _, _ = ledger
+    client, _ = operator_client("Finance")
+    response = client.post(
+        f"/admin/users/user/{asha.pk}/propose-adjustment/", {"direction": "credit", "amount": "1.001", "reason": "r"}
+    )
+    assert flash(client.get(response["Location"]))[0].startswith("Enter an amount from ₹0.01")
+
+
+@pytest.mark.parametrize(
+    "path, action",
+    [
+        ("/admin/users/user/", "freeze the wallets of the selected people"),
+        ("/admin/accounts/account/", "freeze the selected wallets"),
+    ],
+)
+def test_a_bulk_action_the_role_may_not_take_says_so(operator_client, ledger, path, action):
+    """Item 20: an Approver's bulk freeze came back to the list with no message at all."""
+    asha, bilal, _ = ledger
+    client, _ = operator_client("Approver")
+    people = [asha, bilal]
+    pks = [p.pk for p in people] if "user" in path else [Account.objects.get(user=p).pk for p in people]
+    selection = {"action": "freeze_wallets", "_selected_action": pks, "index": 0}
+    said = [f"Your role may not {action}: nothing was changed."]
+    assert flash(client.post(path, selection, follow=True)) == said
+    # And the second step (the reason's page posts without "index").
+    selection.pop("index")
+    assert (
+        flash(client.post(path, {**selection, "post": "yes", "reason": "ring of mule accounts"}, follow=True)) == said
+    )
+    assert not Account.objects.filter(frozen=True).exists() and not AuditEntry.objects.exists()
+
+
+def test_nobody_may_delete_the_audit_log_and_is_told_so(operator_client, ledger):
+    asha, _, _ = ledger
+    client, root = operator_client(superuser=True)
+    wallet_set_frozen(operator=root, person=asha, frozen=True, reason="fraud")
+    entry = AuditEntry.objects.get()
+    response = client.post(
+        "/admin/accounts/auditentry/", {"action": "delete_selected", "_selected_action": [entry.pk]}, follow=True
+    )
+    assert flash(response) == ["Nobody may delete selected audit log here: nothing was changed."]
+    assert AuditEntry.objects.count() == 1

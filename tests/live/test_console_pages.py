@@ -1,7 +1,9 @@
 """The operators' journeys in a real headless Chromium against a real server: sign in as each
 role; Support freezes a wallet, Finance reverses a transfer and proposes an adjustment, an
-Approver approves it; every list reads at 1280 px, and no page logs a console error. Money is
-checked through the API, so the console cannot fool the test."""
+Approver approves it, a superuser adds an operator; every page works under the
+Content-Security-Policy, reads at 390 and 1280 px with a 50-letter name and a name made of
+markup, and no page logs a console error. Money is checked through the API, so the console
+cannot fool the test."""
 
 import re
 import subprocess
@@ -14,9 +16,11 @@ from playwright.sync_api import expect
 
 from tests.live.browser import screenshot, watch_console
 from tests.live.conftest import OPERATOR_PASSWORD, PROJECT, serve_wallet
+from tests.live.test_web_pages import assert_no_violations, visit_under_csp, watch_csp
 
 pytestmark = pytest.mark.live_server
 LONG_FIRST, LONG_LAST = "Venkatanarasimharajuvaripeta", "Chinnappareddigaripallevenkatasubbammagaaru" + "x" * 7
+MARKUP_FIRST, MARKUP_LAST = "<b>Bold</b>", "<i>Italic</i><script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +31,22 @@ def wallet(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def people(wallet):
-    """Two people, one paying the other, and one with a 50-letter name."""
+    """Two people, one paying the other, one with a 50-letter name and one named in markup,
+    who asks the long-named one for money."""
     asha, bilal = wallet.signup("Asha"), wallet.signup("Bilal")
-    long_named = wallet.signup(LONG_FIRST)
+    long_named, marked = wallet.signup(LONG_FIRST), wallet.signup("Marked")
     with wallet.client(long_named["token"]) as client:
         client.put("/api/v1/user", json={"lastName": LONG_LAST})
+    with wallet.client(marked["token"]) as client:
+        client.put("/api/v1/user", json={"firstName": MARKUP_FIRST, "lastName": MARKUP_LAST})
+        asked = {"from": long_named["userId"], "amount": "0.75", "note": "<b>lunch</b> " + "x" * 60}
+        client.post("/api/v1/account/requests", json=asked).raise_for_status()
     with wallet.client(asha["token"]) as client:
-        # Starting grants are random from ₹1.00: these two always fit.
+        # Starting grants are random from ₹1.00: these always fit.
         paid = client.post("/api/v1/account/transfer", json={"to": bilal["userId"], "amount": "0.34"}).json()
         client.post("/api/v1/account/transfer", json={"to": long_named["userId"], "amount": "0.25"})
-    return {"asha": asha, "bilal": bilal, "long": long_named, "transfer": paid["transferId"]}
+        client.post("/api/v1/account/transfer", json={"to": marked["userId"], "amount": "0.15"})
+    return {"asha": asha, "bilal": bilal, "long": long_named, "marked": marked, "transfer": paid["transferId"]}
 
 
 def make_operator(wallet, *roles, superuser=False) -> str:
@@ -58,12 +68,13 @@ def console(browser, wallet):
     """console("Support") -> a page signed in to /admin/ as a new operator with that role."""
     contexts, problems = [], []
 
-    def open_as(*roles, superuser=False):
-        context = browser.new_context(base_url=wallet.base_url, viewport={"width": 1280, "height": 900})
+    def open_as(*roles, superuser=False, width=1280):
+        context = browser.new_context(base_url=wallet.base_url, viewport={"width": width, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         problems.append(watch_console(page))
+        page.csp_said = watch_csp(page)
         page.goto("/admin/")
         page.get_by_label("Email").fill(make_operator(wallet, *roles, superuser=superuser))
         page.get_by_label("Password").fill(OPERATOR_PASSWORD)
@@ -165,11 +176,14 @@ def test_finance_proposes_and_an_approver_approves(console, wallet, people):
     [
         "/admin/",
         "/admin/users/user/",
+        "/admin/users/user/?who=operators",
         "/admin/accounts/account/",
         "/admin/accounts/transfer/",
         "/admin/accounts/ledgerentry/",
+        "/admin/accounts/moneyrequest/",
         "/admin/accounts/adjustmentproposal/",
         "/admin/accounts/auditentry/",
+        "/admin/accounts/ledgercheck/",
     ],
 )
 def test_lists_read_at_1280_px_without_sideways_scrolling(console, people, path):
@@ -194,3 +208,180 @@ def test_a_persons_page_with_a_long_name_reads_on_a_phone(console, people):
     find(page, people["long"]["userId"])
     expect(page.locator("#statement")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_superuser_adds_an_operator_who_signs_in_with_their_role(browser, wallet, console, people):
+    root = console(superuser=True)
+    root.goto("/admin/users/user/?who=operators")
+    root.get_by_role("link", name="Add operator").click()
+    email = f"nia-{uuid.uuid4().hex[:6]}@example.com"
+    root.get_by_label("Email address").fill(email)
+    root.get_by_label("First name").fill("Nia")
+    root.get_by_label("Last name").fill("Ops")
+    root.locator("#id_password1").fill(OPERATOR_PASSWORD)
+    root.locator("#id_password2").fill(OPERATOR_PASSWORD)
+    root.get_by_role("button", name="Save").click()
+    expect(root.locator(".errorlist")).to_contain_text("at least one role")
+    root.locator("#id_password1").fill(OPERATOR_PASSWORD)
+    root.locator("#id_password2").fill(OPERATOR_PASSWORD)
+    root.get_by_label("Support").check()
+    root.get_by_role("button", name="Save").click()
+    expect(root.locator(".messagelist")).to_contain_text(
+        f"Nia Ops ({email}) is now an operator with the role(s) Support"
+    )
+    expect(root.locator("#content h1")).to_have_text("Operator")
+    expect(root.locator("input[name=is_staff], input[name=user_permissions]")).to_have_count(0)
+
+    context = browser.new_context(base_url=wallet.base_url, viewport={"width": 1280, "height": 900})
+    newcomer = context.new_page()
+    newcomer.goto("/admin/")
+    newcomer.get_by_label("Email").fill(email)
+    newcomer.get_by_label("Password").fill(OPERATOR_PASSWORD)
+    newcomer.get_by_role("button", name="Log in").click()
+    expect(newcomer.get_by_role("heading", name="Overview")).to_be_visible()
+    find(newcomer, people["bilal"]["userId"])
+    expect(newcomer.get_by_role("button", name="Freeze wallet")).to_be_visible()  # Support's action
+    context.close()
+    with wallet.client() as client:  # an operator is no wallet holder: the API does not sign them in
+        refused = client.post("/api/v1/user/signin", json={"username": email, "password": OPERATOR_PASSWORD})
+    assert refused.status_code == 411
+
+
+# -- every page under the Content-Security-Policy (item A) ----------------------------------------
+
+
+def test_every_console_page_works_under_the_content_security_policy(browser, wallet, people, console):
+    """The login page, the overview, every list and every kind of page, the operator's forms
+    and the bulk freeze's reason page: a strict policy on each, and no violation."""
+    anonymous = browser.new_context(base_url=wallet.base_url).new_page()
+    said = watch_csp(anonymous)
+    visit_under_csp(anonymous, "/admin/login/", said, ready="#id_username")
+    anonymous.context.close()
+
+    page = console(superuser=True)
+    said = page.csp_said
+    assert_no_violations(page, said, "signing in")
+    page.get_by_role("button", name="Run the ledger check now").click()
+    expect(page.locator("#ledger-check-result")).to_contain_text("OK")
+    find(page, people["marked"]["userId"])
+    person = page.url
+    lists = {
+        "/admin/": ".volume-chart",
+        "/admin/users/user/": "#result_list",
+        "/admin/users/user/?who=operators": "#result_list",
+        "/admin/accounts/account/": "#result_list",
+        "/admin/accounts/transfer/": "#result_list",
+        "/admin/accounts/ledgerentry/": "#result_list",
+        "/admin/accounts/moneyrequest/": "#result_list",
+        "/admin/accounts/adjustmentproposal/": "#changelist",
+        "/admin/accounts/auditentry/": "#changelist",
+        "/admin/accounts/ledgercheck/": "#result_list",
+        "/admin/users/user/add/": "#id_email",
+        "/admin/password_change/": "#id_old_password",
+        person: "#statement",
+    }
+    for path, ready in lists.items():
+        visit_under_csp(page, path, said, ready=ready)
+    # One page of each kind, opened from its list.
+    for path, link in {
+        "/admin/accounts/transfer/": "#result_list .field-created_at a",
+        "/admin/accounts/ledgerentry/": "#result_list .field-created_at a",
+        "/admin/accounts/moneyrequest/": "#result_list .field-created_at a",
+        "/admin/accounts/ledgercheck/": "#result_list tbody th a",
+        "/admin/users/user/?who=operators": "#result_list .field-name a",
+    }.items():
+        visit_under_csp(page, path, said, ready="#result_list")
+        page.locator(link).first.click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#content h1")).to_be_visible()
+        assert_no_violations(page, said, f"a page from {path}")
+
+    # An adjustment and an audit entry of it, then the bulk freeze's reason page.
+    page.goto(person)
+    page.get_by_label("Adjustment", exact=True).select_option("credit")
+    page.get_by_label("Amount (₹)").fill("1.00")
+    page.locator("#propose-adjustment").get_by_label("Reason", exact=True).fill("Goodwill under a strict policy")
+    page.get_by_role("button", name="Propose adjustment").click()
+    expect(page.locator(".messagelist")).to_contain_text("Adjustment proposed")
+    for path, link in (
+        ("/admin/accounts/adjustmentproposal/", "#result_list .field-proposed_at a"),
+        ("/admin/accounts/auditentry/", "#result_list .field-action a"),
+    ):
+        visit_under_csp(page, path, said, ready="#result_list")
+        page.locator(link).first.click()
+        page.wait_for_load_state("networkidle")
+        assert_no_violations(page, said, f"a page from {path}")
+    visit_under_csp(page, "/admin/users/user/", said, ready="#result_list")
+    page.locator("#result_list tbody input.action-select").first.check()
+    page.locator("select[name=action]").select_option("freeze_wallets")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Freeze wallets")).to_be_visible()
+    assert_no_violations(page, said, "the bulk freeze's reason page")
+
+
+# -- the overview uses the width (item 21) ---------------------------------------------------------
+
+
+def test_the_overview_uses_the_width_at_1280_px(console, people):
+    page = console("Support")
+    money = page.locator("section:has(#money-in-wallets)").bounding_box()
+    actions = page.locator("#recent-actions-module").bounding_box()
+    chart = page.locator(".volume-chart").bounding_box()
+    assert money["width"] > 700, money  # was a 550 px column
+    assert actions["x"] > 640 and actions["x"] + actions["width"] > 1100, actions  # the right half, used
+    assert chart["width"] > 650, chart
+    # The four money figures stand in one row.
+    tops = {round(page.locator(f"#{figure}").bounding_box()["y"]) for figure in ("money-in-wallets", "wallets")}
+    assert len(tops) == 1, tops
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+# -- long names and markup at 390 and 1280 px (item H) ---------------------------------------------
+
+
+def console_paths(page, people) -> list[str]:
+    paths = [
+        "/admin/",
+        "/admin/users/user/",
+        "/admin/users/user/?who=operators",
+        "/admin/accounts/account/",
+        "/admin/accounts/transfer/",
+        "/admin/accounts/ledgerentry/",
+        "/admin/accounts/moneyrequest/",
+        "/admin/accounts/adjustmentproposal/",
+        "/admin/accounts/auditentry/",
+        "/admin/accounts/ledgercheck/",
+        "/admin/users/user/add/",
+    ]
+    for who in ("long", "marked"):
+        paths.append(page.context.request.get(f"/admin/find/?q={people[who]['userId']}").url)
+    for path, link in (
+        ("/admin/accounts/ledgerentry/?q=Marked", "#result_list .field-created_at a"),
+        ("/admin/accounts/moneyrequest/", "#result_list .field-created_at a"),
+        ("/admin/accounts/transfer/?q=" + LONG_LAST[:20], "#result_list .field-created_at a"),
+    ):
+        page.goto(path)
+        paths.append(page.locator(link).first.get_attribute("href"))
+    return paths
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_reads_with_long_names_and_shows_markup_as_text(console, people, wallet, width):
+    page = console(superuser=True, width=width)
+    root = console(superuser=True)  # acts on the long-named person, so the audit log names them
+    find(root, people["long"]["userId"])
+    root.get_by_label("Reason to freeze").fill(f"Checked {LONG_LAST}")
+    root.get_by_role("button", name="Freeze wallet").click()
+    root.get_by_label("Reason to unfreeze").fill("<b>cleared</b>")
+    root.get_by_role("button", name="Unfreeze wallet").click()
+    for path in console_paths(page, people):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        rendered = page.locator("#content b, #content i, #content script").filter(
+            has_text=re.compile("Bold|Italic|alert|cleared")
+        )
+        assert rendered.count() == 0, path  # a name or a reason made of markup is text
+    find(page, people["marked"]["userId"])
+    expect(page.locator("#content h1")).to_have_text(f"{MARKUP_FIRST} {MARKUP_LAST}")
+    expect(page.locator(".breadcrumbs")).to_contain_text(MARKUP_FIRST)

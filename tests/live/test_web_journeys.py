@@ -245,3 +245,53 @@ def test_every_page_reads_on_a_phone(browse, path):
     sign_up_journey(page, "Venkatanarasimharajuvaripeta", "Chinnappareddigaripallevenkatasubbammagaarux")
     page.goto(path)
     page_is_sound(page)
+
+
+MARKUP_FIRST, MARKUP_LAST = "<b>Bold</b>", "<i>Italic</i><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_reads_with_long_names_and_shows_markup_as_text(browse, web_wallet, width):
+    """Item H: a 50-letter one-word name and a name made of markup, on every page, at phone and
+    desktop width: nothing scrolls sideways, and the markup is shown as the text it is."""
+    long_last = "Chinnappareddigaripallevenkatasubbamma" + "x" * 12
+    other = web_wallet.signup("Venkatanarasimharajuvaripeta")
+    with web_wallet.client(other["token"]) as client:
+        client.put("/api/v1/user", json={"lastName": long_last})
+    page = browse(width=width, height=844)
+    email = f"marked-{uuid.uuid4().hex[:8]}@example.com"
+    person = {"username": email, "firstName": MARKUP_FIRST, "lastName": MARKUP_LAST, "password": PASSWORD}
+    with web_wallet.client() as client:
+        client.post("/api/v1/user/signup", json=person).raise_for_status()
+    page.goto("/signin")
+    sign_in(page, email)
+    page.wait_for_url("**/dashboard")
+    with web_wallet.client(api_token(web_wallet, email)) as client:
+        client.post("/api/v1/account/transfer", json={"to": other["userId"], "amount": "0.20"}).raise_for_status()
+        asked = {"from": other["userId"], "amount": "0.30", "note": "<b>lunch</b> " + "y" * 80}
+        client.post("/api/v1/account/requests", json=asked).raise_for_status()
+    with web_wallet.client(other["token"]) as client:
+        asked = {"from": public_id(web_wallet, email), "amount": "0.10", "note": "<i>tea</i>"}
+        client.post("/api/v1/account/requests", json=asked).raise_for_status()
+    assert len(long_last) == 50
+    for path in (
+        "/dashboard",
+        f"/send?id={other['userId']}",
+        "/requests",
+        f"/requests?id={other['userId']}",
+        "/requests?filter=Venkat",
+        "/receive",
+        "/history",
+        "/profile",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        rendered = page.locator("main b, main i, main script, header b, header i").filter(
+            has_text=re.compile("Bold|Italic|alert|lunch|tea")
+        )
+        assert rendered.count() == 0, path
+    page.goto("/dashboard")
+    expect(page.get_by_role("heading", name=f"Hello, {MARKUP_FIRST}")).to_be_visible()
+    page.get_by_label("Search people by name").fill("Venkat")
+    expect(page.locator("#people li", has_text=long_last).first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -2,13 +2,15 @@
 a real server. Money is checked through the API, so the pages cannot fool the test."""
 
 import re
+import shutil
 import uuid
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.live.browser import screenshot, sign_up_in_browser, watch_console
+from tests.live.browser import CHROMIUM_ARGS, screenshot, sign_up_in_browser, watch_console
 
 pytestmark = pytest.mark.live_server
 PASSWORD = "correct horse battery"
@@ -162,6 +164,20 @@ def test_an_amount_above_the_balance_is_refused_at_the_amount_step(page, web_wal
     assert api_balance(web_wallet, me) == before
 
 
+def reload_error_page(page, tries: int = 20) -> None:
+    """Reload Chromium's own error page, which it may still be swapping into a process of its
+    own ("not attached to an active page" until then)."""
+    for _ in range(tries - 1):
+        try:
+            page.reload()
+            return
+        except PlaywrightError as error:
+            if "Not attached to an active page" not in str(error):
+                raise
+            page.wait_for_timeout(100)
+    page.reload()
+
+
 def test_confirming_again_after_going_back_says_it_was_already_sent(page, web_wallet):
     recipient = make_recipient(web_wallet, "Veer")
     me = sign_up_in_browser(page, "Ojas")
@@ -171,7 +187,11 @@ def test_confirming_again_after_going_back_says_it_was_already_sent(page, web_wa
     page.wait_for_url("**/dashboard")
     expect(page.locator(".flash-list")).to_contain_text("Sent ₹12.50 to Veer Live")
 
-    page.go_back()  # the confirmation page, from the browser's history
+    # Back to the confirmation page: it is no-store, so the browser keeps no copy of it
+    # (Chromium's "Confirm form resubmission", ERR_CACHE_MISS), and reloading sends its form again.
+    with pytest.raises(PlaywrightError, match="ERR_CACHE_MISS"):
+        page.go_back()
+    reload_error_page(page)
     expect(page.get_by_role("button", name="Confirm and send")).to_be_visible()
     page.get_by_role("button", name="Confirm and send").click()
     page.wait_for_url("**/dashboard")
@@ -272,3 +292,144 @@ def test_long_names_never_widen_a_page(browser, web_wallet, width):
         screenshot(page, "dashboard-phone")
     context.close()
     assert problems == []
+
+
+# -- Content-Security-Policy: every page works under it, and breaks none of its rules ------------
+
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolations.push(
+  `${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`));"""
+
+
+def watch_csp(page) -> list:
+    """What Chromium says about the policy on `page` (its console lines); each document's own
+    `securitypolicyviolation` events are read by `visit_under_csp`."""
+    page.add_init_script(CSP_WATCH)
+    said = []
+    page.on("console", lambda message: said.append(message.text) if "Content Security Policy" in message.text else None)
+    return said
+
+
+def policy_of(response) -> dict:
+    header = response.headers.get("content-security-policy", "")
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: values for name, *values in directives}
+
+
+def assert_strict_policy(response) -> None:
+    policy = policy_of(response)
+    assert policy, f"no Content-Security-Policy on {response.url}"
+    assert policy["script-src"] == ["'self'"], policy  # never 'unsafe-inline' or 'unsafe-eval'
+    assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"], policy
+    assert "'unsafe-inline'" not in policy.get("style-src", []), policy
+
+
+def visit_under_csp(page, path, said: list, ready: str | None = None):
+    """Open `path`; assert the policy is strict and the page broke none of its rules."""
+    response = page.goto(path)
+    assert response is not None and response.status < 400, (path, response and response.status)
+    assert_strict_policy(response)
+    page.wait_for_load_state("networkidle")
+    if ready:
+        expect(page.locator(ready).first).to_be_visible()
+    assert_no_violations(page, said, path)
+    return response
+
+
+def assert_no_violations(page, said, where) -> None:
+    assert page.evaluate("window.__cspViolations") == [], where
+    assert said == [], where
+
+
+def test_every_page_works_under_the_content_security_policy(browser, web_wallet):
+    """Item A: the people's pages, Swagger UI and the browsable API, each under a strict policy
+    (scripts and styles from this site's files only, never framed), with no violation."""
+    other = web_wallet.signup("Policy")
+    context = browser.new_context(base_url=web_wallet.base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems, said = watch_console(page), watch_csp(page)
+
+    visit_under_csp(page, "/signin", said, ready="form")
+    visit_under_csp(page, "/signup", said, ready="form")
+    visit_under_csp(page, "/api-auth/login/", said, ready="#id_username")
+    sign_up_in_browser(page, "Strict")
+    assert_no_violations(page, said, "signing up")
+    visit_under_csp(page, "/dashboard", said, ready="#balance")
+    # The dashboard's live search (a script file) still works.
+    page.get_by_label("Search people by name").fill("Policy")
+    expect(page.locator("#people li", has_text="Policy Live")).to_be_visible()
+    visit_under_csp(page, f"/send?id={other['userId']}", said, ready="#send-form")
+    page.get_by_label("Amount (₹)").fill("0.10")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#confirm-text")).to_be_visible()
+    assert_no_violations(page, said, "the confirmation")
+    page.get_by_role("button", name="Confirm and send").click()
+    page.wait_for_url("**/dashboard")
+    visit_under_csp(page, "/requests", said, ready="#incoming")
+    visit_under_csp(page, f"/requests?id={other['userId']}", said, ready="#ask-form")
+    visit_under_csp(page, "/receive", said, ready="#qr svg")
+    page.get_by_role("button", name="Copy link").click()  # its script is a file now
+    expect(page.locator("#copied")).not_to_be_empty()
+    visit_under_csp(page, "/history", said, ready="#history")
+    visit_under_csp(page, "/profile", said, ready="#sign-out-everywhere")
+    visit_under_csp(page, f"/pay/{other['userId']}", said, ready="#send-form")
+
+    visit_under_csp(page, "/api/docs/", said, ready=".opblock")
+    page.locator(".opblock-summary", has_text="/api/v1/user/bulk").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    expect(page.locator(".responses-wrapper .live-responses-table")).to_be_visible()
+    assert_no_violations(page, said, "Swagger UI, trying an endpoint")
+    visit_under_csp(page, "/api/v1/user/bulk", said, ready=".response-info")
+    visit_under_csp(page, "/api/v1/account/balance", said, ready=".response-info")
+    page.get_by_role("button", name="Log out").click()  # a form's button, not an inline handler
+    page.wait_for_load_state("networkidle")
+    assert_no_violations(page, said, "signing out of the browsable API")
+    assert page.goto("/dashboard").url.endswith("/signin?next=/dashboard")
+    context.close()
+    assert problems == []
+
+
+# -- Cache-Control: no-store: Back after signing out shows nothing kept ---------------------------
+
+
+def test_back_after_signing_out_asks_the_server_and_shows_no_balance(browser, web_wallet):
+    """Item B: with the back/forward cache on (Playwright turns it off by default), Back after
+    signing out must not show the history from a cache: the page is asked for again, and the
+    server sends the browser to sign in."""
+    email = f"back-{uuid.uuid4().hex[:8]}@example.com"
+    person = {"username": email, "firstName": "Back", "lastName": "Button", "password": PASSWORD}
+    with web_wallet.client() as client:
+        client.post("/api/v1/user/signup", json=person).raise_for_status()
+    with_bfcache = browser.browser_type.launch(
+        executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    try:
+        context = with_bfcache.new_context(base_url=web_wallet.base_url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto("/signin")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/dashboard")
+        balance = page.locator("#balance").inner_text()
+        page.goto("/history")
+        expect(page.locator("#closing")).to_have_text(balance)
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url("**/signin")
+
+        page.go_back(wait_until="commit")  # a page restored from the back/forward cache fires no "load"
+
+        expect(page).to_have_url(re.compile(r"/signin\?next=/history$"))
+        expect(page.locator("#closing")).to_have_count(0)
+        expect(page.get_by_text(balance)).to_have_count(0)
+        page.go_back(wait_until="commit")  # a page restored from the back/forward cache fires no "load"
+        expect(page).to_have_url(re.compile(r"/signin\?next=/dashboard$"))
+        expect(page.locator("#balance")).to_have_count(0)
+        context.close()
+    finally:
+        with_bfcache.close()

@@ -163,3 +163,92 @@ def test_payment_while_the_database_is_busy_says_so_and_can_be_retried(make_pers
     assert Account.objects.get(user=asha).balance == 10_000
     assert client.post(f"/send?id={bilal.public_id}", form).status_code == 302
     assert Account.objects.get(user=asha).balance == 9_500
+
+
+# -- nothing inline, for the Content-Security-Policy --------------------------------------------
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+
+
+def assert_nothing_inline(html: str, where: str) -> None:
+    """The policy allows scripts and styles from this site's files only: no <script> without
+    src, no onclick=…, no <style>, no style=… (each would be blocked, and the page break)."""
+    assert not INLINE_SCRIPT.search(html), (where, INLINE_SCRIPT.search(html).group(0))
+    assert not INLINE_HANDLER.search(html), (where, INLINE_HANDLER.search(html).group(0))
+    assert not STYLE_ATTRIBUTE.search(html), (where, STYLE_ATTRIBUTE.search(html).group(0))
+    assert "<style" not in html.lower(), where
+
+
+def test_no_page_has_inline_script_or_style(pair, client, client_for):
+    asha, bilal = pair
+    asked = client_for(bilal).post(
+        "/api/v1/account/requests", {"from": str(asha.public_id), "amount": "1.00"}, format="json"
+    )
+    assert asked.status_code == 200
+    for path in ("/signin", "/signup"):
+        assert_nothing_inline(client.get(path).content.decode(), path)
+    client.force_login(asha)
+    pages = [
+        "/dashboard",
+        f"/send?id={bilal.public_id}",
+        f"/send?id={uuid.uuid4()}",
+        "/requests",
+        f"/requests?id={bilal.public_id}",
+        "/requests?filter=Bil",
+        "/receive",
+        "/history",
+        "/profile",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        assert_nothing_inline(response.content.decode(), path)
+    confirm = client.post(f"/send?id={bilal.public_id}", {"amount": "1.00", "idempotency_key": uuid.uuid4().hex})
+    assert 'id="confirm-send"' in confirm.content.decode()
+    assert_nothing_inline(confirm.content.decode(), "the confirmation")
+
+
+def test_the_pages_scripts_are_files_loaded_deferred(pair, client):
+    asha, bilal = pair
+    client.force_login(asha)
+    scripts = {
+        "/dashboard": "web/dashboard.js",
+        f"/send?id={bilal.public_id}": "web/once.js",
+        "/requests": "web/once.js",
+        "/receive": "web/receive.js",
+    }
+    for path, script in scripts.items():
+        assert f'<script src="/static/{script}" defer></script>' in client.get(path).content.decode(), path
+
+
+def test_the_error_page_has_no_inline_style():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert_nothing_inline(html, "500.html")
+    assert "Something went wrong on our side" in html and "/static/web/app.css" in html
+
+
+def test_the_api_pages_have_no_inline_script_or_style(pair, client, settings):
+    """Swagger UI and the browsable API, under the same policy (their templates are
+    overridden in core/templates/, listed before rest_framework and drf_spectacular)."""
+    asha, _ = pair
+    pages = ["/api/docs/", "/api-auth/login/", "/api/v1/user/bulk"]
+    client.force_login(asha)
+    pages += ["/api/v1/account/balance", "/api/v1/account/requests", "/api/v1/user/me"]
+    for path in pages:
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        assert_nothing_inline(response.content.decode(), path)
+
+
+def test_a_refused_form_says_so_without_inline_style(pair):
+    """Django's own CSRF failure page styles itself in a <style> element."""
+    csrf_checked = Client(enforce_csrf_checks=True)
+    response = csrf_checked.post("/signin", {"email": "asha@example.com", "password": PASSWORD})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This form has expired" in html and "Nothing was sent" in html
+    assert_nothing_inline(html, "the CSRF failure page")
