@@ -2,7 +2,8 @@
 grant, a paid request, an operator's reversal or adjustment) goes through `post`:
 
 1. validate the movement (amount, note);
-2. replay: an idempotency key seen before returns its first outcome, or 422 for another body;
+2. replay: an idempotency key seen before (within IDEMPOTENCY_KEY_HOURS) returns its first
+   outcome, or 422 for another body; an older key is forgotten and the request is new;
 3. claim the movement's source, if it has one (the request being paid, the proposal being
    approved, the transfer being reversed): locked, and checked to be still open;
 4. lock both accounts and check the kind's rules (accounts/movements.py) against what is
@@ -16,7 +17,11 @@ caller raises a refusal's error once the unit of work has committed.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.exceptions import REFUSALS, IdempotencyConflict, InvalidAmount, WalletError
 from accounts.models import NOTE_MAX_LENGTH, IdempotencyRecord
@@ -26,6 +31,7 @@ from accounts.postings import posting_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, LedgerStore, PostedTransfer, Remembered
 from accounts.stores.errors import ConcurrentCommit, UniqueViolation
+from core import metrics
 
 
 @dataclass(frozen=True)
@@ -87,12 +93,30 @@ def post_in(
     validate(movement)
     if idempotency is not None:
         remembered = unit.find_idempotency(user_pk=idempotency.user_pk, key=idempotency.key)
-        if remembered is not None:
-            return replay(remembered, idempotency)
+        if remembered is not None and is_expired(remembered):
+            unit.forget_idempotency(user_pk=idempotency.user_pk, key=idempotency.key)  # a new request now
+        elif remembered is not None:
+            return _counted(unit, movement, replay(remembered, idempotency))
     outcome = _check_and_write(unit, movement, source)
     if idempotency is not None:
         _remember(unit, idempotency, outcome)
+    return _counted(unit, movement, outcome)
+
+
+def _counted(unit: LedgerStore, movement: Movement, outcome: Outcome) -> Outcome:
+    """Count the outcome once its unit of work commits (wallet_money_movements_total): an
+    attempt that is rolled back and retried counts nothing."""
+    if isinstance(outcome, Refused):
+        name = metrics.REFUSED
+    else:
+        name = metrics.REPLAYED if outcome.replayed else metrics.POSTED
+    unit.after_commit(lambda: metrics.record_movement(movement.kind, name, movement.amount))
     return outcome
+
+
+def is_expired(remembered: Remembered) -> bool:
+    """Older than IDEMPOTENCY_KEY_HOURS: the key is honoured no longer (Stripe's 24 hours)."""
+    return remembered.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
 
 
 def replay(remembered: Remembered, idempotency: IdempotencyRequest) -> Outcome:

@@ -33,6 +33,7 @@ from accounts.stores.base import IdempotencyRequest, PostedTransfer
 from core import rates
 from core.ids import parse_public_id
 from core.pagination import Page, decode_cursor, keyset_page
+from core.replicas import pin_to_primary
 from core.text import has_control_characters
 
 DIRECTIONS = ("incoming", "outgoing")
@@ -68,6 +69,7 @@ def request_create(*, requester, payer_id: str, amount: int, note: str = "") -> 
         unit.insert(request)
 
     ledger_store().run(work)
+    pin_to_primary(requester.pk)  # read-your-writes
     return request
 
 
@@ -121,7 +123,9 @@ def request_pay(*, payer, request_id: str, idempotency_key: str | None = None) -
         fingerprint = ("request", request.public_id)
         idempotency = IdempotencyRequest.of(user_pk=payer.pk, key=idempotency_key, request=fingerprint)
     movement = Movement(Transfer.Kind.REQUEST, payer_wallet, requester_wallet, request.amount, note=request.note)
-    return receipt_of(ledger.post(movement, idempotency=idempotency, source=RequestSource(request)))
+    receipt = receipt_of(ledger.post(movement, idempotency=idempotency, source=RequestSource(request)))
+    pin_to_primary(payer.pk)  # the payer's own history shows it at once (read-your-writes)
+    return receipt
 
 
 def request_decline(*, payer, request_id: str) -> None:

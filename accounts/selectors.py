@@ -20,6 +20,7 @@ from accounts.stores import ledger_store
 from core.clock import INDIA, in_india
 from core.ids import parse_public_id
 from core.pagination import Page, decode_cursor, keyset_page
+from core.replicas import read_on_replica
 
 HISTORY_DEFAULT_LIMIT = 20
 HISTORY_MAX_LIMIT = 100
@@ -56,15 +57,22 @@ def transactions_list(*, user, cursor: str | None = None, limit: int = HISTORY_D
     """The user's ledger entries, newest first, with the transfer and counterparty loaded.
 
     Keyset pagination on the entry's primary key: stable while new entries arrive, and
-    served by the (account, -id) index at any depth."""
-    entries = (
-        LedgerEntry.objects.filter(account__user=user)
-        .select_related("transfer__sender__user", "transfer__recipient__user")
-        .order_by("-pk")
-    )
-    if cursor:
-        entries = entries.filter(pk__lt=decode_cursor(cursor, LedgerEntry))
-    return keyset_page(list(entries[: limit + 1]), limit=limit)
+    served by the (account, -id) index at any depth. Read from a replica when one is healthy
+    and the person has not just moved money (core/replicas.py)."""
+    before = decode_cursor(cursor, LedgerEntry) if cursor else None
+
+    def read(alias: str) -> list:
+        entries = (
+            LedgerEntry.objects.using(alias)
+            .filter(account__user=user)
+            .select_related("transfer__sender__user", "transfer__recipient__user")
+            .order_by("-pk")
+        )
+        if before is not None:
+            entries = entries.filter(pk__lt=before)
+        return list(entries[: limit + 1])
+
+    return keyset_page(read_on_replica(read, for_user=user), limit=limit)
 
 
 # -- the operators' overview -------------------------------------------------------------------
@@ -90,27 +98,34 @@ class Overview:
     today: DailyVolume
     last_7_days: DailyVolume  # day: the first of the seven
     daily: list[DailyVolume]  # the last CHART_DAYS days, oldest first, quiet days included
-    proposals_waiting: int
+    proposals_waiting: int  # proposed and still recent enough to approve (what the list's link shows)
     latest_check: LedgerCheck | None
     latest_actions: list[AuditEntry]  # the newest LATEST_ACTIONS, with their operator
 
 
 def operations_overview(*, now: datetime | None = None) -> Overview:
-    """Payments are person to person (transfers and paid requests); days are India's."""
+    """Payments are person to person (transfers and paid requests); days are India's. Read
+    from a replica when one is healthy (core/replicas.py), every figure from the same one."""
+    return read_on_replica(lambda alias: _overview(alias, now))
+
+
+def _overview(alias: str, now: datetime | None) -> Overview:
     today = in_india(now or timezone.now()).date()
     first_day = today - timedelta(days=CHART_DAYS - 1)
     since = datetime.combine(first_day, time.min, tzinfo=INDIA)
     per_day = {
         row["day"]: DailyVolume(day=row["day"], payments=row["payments"], volume=row["volume"])
-        for row in Transfer.objects.filter(kind__in=PERSON_TO_PERSON_KINDS, created_at__gte=since)
+        for row in Transfer.objects.using(alias)
+        .filter(kind__in=PERSON_TO_PERSON_KINDS, created_at__gte=since)
         .annotate(day=TruncDate("created_at", tzinfo=INDIA))
         .values("day")
         .annotate(payments=Count("pk"), volume=Sum("amount"))
     }
     daily = [per_day.get(day, DailyVolume(day, 0, 0)) for day in (first_day + timedelta(n) for n in range(CHART_DAYS))]
     week = daily[-7:]
-    balances = dict(Account.objects.exclude(kind=Account.Kind.USER).values_list("kind", "balance"))
-    wallets = Account.objects.filter(kind=Account.Kind.USER).aggregate(
+    accounts = Account.objects.using(alias)
+    balances = dict(accounts.exclude(kind=Account.Kind.USER).values_list("kind", "balance"))
+    wallets = accounts.filter(kind=Account.Kind.USER).aggregate(
         count=Count("pk"), money=Coalesce(Sum("balance"), 0), frozen=Count("pk", filter=Q(frozen=True))
     )
     return Overview(
@@ -122,7 +137,9 @@ def operations_overview(*, now: datetime | None = None) -> Overview:
         today=daily[-1],
         last_7_days=DailyVolume(week[0].day, sum(d.payments for d in week), sum(d.volume for d in week)),
         daily=daily,
-        proposals_waiting=AdjustmentProposal.objects.filter(status=AdjustmentProposal.Status.PROPOSED).count(),
-        latest_check=LedgerCheck.objects.order_by("-ran_at").first(),
-        latest_actions=list(AuditEntry.objects.select_related("actor").order_by("-created_at")[:LATEST_ACTIONS]),
+        proposals_waiting=AdjustmentProposal.objects.using(alias).open(now or timezone.now()).count(),
+        latest_check=LedgerCheck.objects.using(alias).order_by("-ran_at").first(),
+        latest_actions=list(
+            AuditEntry.objects.using(alias).select_related("actor").order_by("-created_at")[:LATEST_ACTIONS]
+        ),
     )

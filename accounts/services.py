@@ -6,17 +6,21 @@ or the contract's error."""
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from accounts import ledger
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
-from accounts.models import IDEMPOTENCY_KEY_MAX_LENGTH, Account, Transfer
+from accounts.models import IDEMPOTENCY_KEY_MAX_LENGTH, Account, IdempotencyRecord, Transfer
 from accounts.money import STARTING_GRANT_MAX_PAISE, STARTING_GRANT_MIN_PAISE, is_valid_paise
 from accounts.movements import Movement
 from accounts.postings import openings_of
 from accounts.stores import ledger_store
 from accounts.stores.base import IdempotencyRequest, LedgerStore
 from core.ids import parse_public_id
+from core.replicas import pin_to_primary
 
 _IDEMPOTENCY_KEY = re.compile(rf"^[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$")  # printable ASCII, no spaces
 
@@ -92,7 +96,9 @@ def transfer_create(*, sender, recipient_id: str, amount: int, idempotency_key: 
     if idempotency_key is not None:
         idempotency = IdempotencyRequest.of(user_pk=sender.pk, key=idempotency_key, request=(recipient, amount))
     movement = Movement(Transfer.Kind.TRANSFER, sender_wallet, recipient_wallet, amount)
-    return receipt_of(ledger.post(movement, idempotency=idempotency, store=store))
+    receipt = receipt_of(ledger.post(movement, idempotency=idempotency, store=store))
+    pin_to_primary(sender.pk)  # the sender's own history shows it at once (read-your-writes)
+    return receipt
 
 
 def receipt_of(outcome: ledger.Outcome) -> TransferReceipt:
@@ -121,3 +127,18 @@ def wallet_id_of(user):
         return user.account.pk
     except Account.DoesNotExist:
         return None
+
+
+PRUNE_BATCH = 10_000
+
+
+def idempotency_records_prune(*, now=None) -> int:
+    """Delete the Idempotency-Key records older than IDEMPOTENCY_KEY_HOURS, in batches (they no
+    longer answer anything: an older key is a new request). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        IdempotencyRecord.objects.filter(pk__in=batch).delete()
+        deleted += len(batch)
+    return deleted

@@ -17,6 +17,7 @@ from accounts.exceptions import InvalidDateRange
 from accounts.models import LedgerEntry
 from accounts.money import PAISE_PER_RUPEE, rupees_json
 from core.clock import INDIA, in_india
+from core.replicas import PRIMARY, read_alias, read_on_replica, replica_failed
 
 MAX_DAYS = 366
 # The days a statement may cover: wide enough for any real statement, narrow enough that a
@@ -69,21 +70,34 @@ def _day(raw) -> date:
 
 def period_entries(*, user, first_day: date, last_day: date):
     """The person's ledger entries from the start of `first_day` to the end of `last_day`,
-    India time, unordered, with what an entry shows loaded."""
+    India time, unordered, with what an entry shows loaded. A queryset bound to a replica
+    when one is healthy and the person has not just moved money (core/replicas.py)."""
+    return _period_entries(read_alias(for_user=user), user, first_day, last_day)
+
+
+def _period_entries(alias: str, user, first_day: date, last_day: date):
     start = datetime.combine(first_day, time.min, tzinfo=INDIA)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=INDIA)
     return (
-        LedgerEntry.objects.filter(account__user=user, created_at__gte=start, created_at__lt=end)
+        LedgerEntry.objects.using(alias)
+        .filter(account__user=user, created_at__gte=start, created_at__lt=end)
         .select_related("transfer__sender__user", "transfer__recipient__user")
         .only(*ENTRY_COLUMNS)
     )
 
 
 def statement_get(*, user, first_day: date, last_day: date) -> Statement:
+    """Read, entries included, from one database: a replica when one is healthy and the
+    person has not just moved money (core/replicas.py), else the primary."""
+    return read_on_replica(lambda alias: _statement(alias, user, first_day, last_day), for_user=user)
+
+
+def _statement(alias: str, user, first_day: date, last_day: date) -> Statement:
     start = datetime.combine(first_day, time.min, tzinfo=INDIA)
-    in_range = period_entries(user=user, first_day=first_day, last_day=last_day)
+    in_range = _period_entries(alias, user, first_day, last_day)
     before = (
-        LedgerEntry.objects.filter(account__user=user, created_at__lt=start)
+        LedgerEntry.objects.using(alias)
+        .filter(account__user=user, created_at__lt=start)
         .order_by("-pk")
         .values_list("balance_after", flat=True)
         .first()
@@ -91,12 +105,24 @@ def statement_get(*, user, first_day: date, last_day: date) -> Statement:
     opening = before or 0
     # The entries streamed are exactly those summed here, even if more arrive meanwhile.
     totals = in_range.aggregate(moved=Sum("amount"), last=Max("pk"))
-    entries = (
-        in_range.filter(pk__lte=totals["last"]).order_by("pk").iterator(chunk_size=CHUNK)
-        if totals["last"] is not None
-        else iter(())
-    )
+    entries = _streamed(in_range.filter(pk__lte=totals["last"])) if totals["last"] is not None else iter(())
     return Statement(first_day, last_day, opening, opening + (totals["moved"] or 0), entries)
+
+
+def _streamed(entries) -> Iterator:
+    """`entries` oldest first from a database cursor, CHUNK at a time. Should the replica
+    they come from stop meanwhile, the rest comes from the primary, from where it stopped:
+    entries never change, and the last one was fixed when they were summed."""
+    done = None
+    try:
+        for entry in entries.order_by("pk").iterator(chunk_size=CHUNK):
+            done = entry.pk
+            yield entry
+    except Exception as error:
+        if not replica_failed(entries.db, error):
+            raise
+        rest = entries.using(PRIMARY) if done is None else entries.using(PRIMARY).filter(pk__gt=done)
+        yield from rest.order_by("pk").iterator(chunk_size=CHUNK)
 
 
 def rupees_text(paise: int) -> str:

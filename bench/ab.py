@@ -33,23 +33,27 @@ def run(project: Path, extra_env: dict, passthrough: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="the commit to compare against (e.g. HEAD~3)")
+    parser.add_argument("--other", help="a commit to measure instead of this checkout")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--env", action="append", default=[], help="NAME=value for this checkout's runs only")
     args, passthrough = parser.parse_known_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory(prefix="wallet-ab-") as root:
-        base = Path(root) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base], cwd=PROJECT, check=True)
+        trees = {"base": args.base, **({"other": args.other} if args.other else {})}
+        for name, ref in trees.items():
+            subprocess.run(["git", "worktree", "add", "--detach", f"{root}/{name}", ref], cwd=PROJECT, check=True)
+        measured = Path(root) / "other" if args.other else PROJECT
         try:
             rows = []
             for number in range(1, args.rounds + 1):
-                before = run(base, {}, passthrough)
-                after = run(PROJECT, extra_env, passthrough)
+                before = run(Path(root) / "base", {}, passthrough)
+                after = run(measured, extra_env, passthrough)
                 rows.append((number, before, after))
                 print(f"round {number}: before {before}  after {after}", flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=PROJECT, check=False)
-    print(f"\nms of app CPU per request (in-process), {args.base} against this checkout:")
+            for name in trees:
+                subprocess.run(["git", "worktree", "remove", "--force", f"{root}/{name}"], cwd=PROJECT, check=False)
+    print(f"\nms of app CPU per request (in-process), {args.base} against {args.other or 'this checkout'}:")
     for scenario in rows[0][1]:
         before = [row[1][scenario] for row in rows]
         after = [row[2][scenario] for row in rows]

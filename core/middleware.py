@@ -1,13 +1,19 @@
 import logging
+import re
+import time
+import uuid
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject, empty
 
+from core import metrics
 from core.clock import INDIA
 from core.errors import DatabaseUnavailable, Unavailable, is_database_unreachable
+from core.logs import REQUEST_ID, accepted_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -17,10 +23,14 @@ RETRY_AFTER_SECONDS = "5"
 
 
 def unavailable_of(exception: BaseException) -> Unavailable | None:
-    """The outage an exception means, or None when it is no outage (then it is a bug)."""
+    """The outage an exception means, or None when it is no outage (then it is a bug). A
+    database that cannot be reached is counted (wallet_database_errors_total{kind="unreachable"})."""
     if isinstance(exception, Unavailable):
+        if isinstance(exception, DatabaseUnavailable):
+            metrics.record_database_error(metrics.UNREACHABLE)
         return exception
     if is_database_unreachable(exception):
+        metrics.record_database_error(metrics.UNREACHABLE)
         return DatabaseUnavailable()
     return None
 
@@ -120,3 +130,68 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if response.status_code >= 500:
             return response
         return super().process_response(request, response)
+
+
+# -- every request: its id, its access line, its figures ----------------------------------------
+
+access_log = logging.getLogger("wallet.access")
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")  # path("x/<str:request_id>") -> x/{request_id}
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")  # re_path's named groups, likewise
+
+
+def route_of(request) -> str:
+    """The URL pattern that answered, as /api/schema/ writes it (`/api/v1/account/requests/
+    {request_id}/pay`): never the raw path, whose ids would make a series per request."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.route is None:
+        return "/static/{path}" if request.path.startswith(f"/{settings.STATIC_URL.strip('/')}/") else "unmatched"
+    route = _REGEX_GROUP.sub(r"{\1}", _CONVERTER.sub(r"{\1}", match.route))
+    return "/" + route.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def user_of(request) -> str | None:
+    """The person's `_id` when the request was authenticated, read without a query (a lazy
+    session user nobody looked at stays unread; DRF puts the user it authenticated here)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        user = None if user._wrapped is empty else user._wrapped
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return str(getattr(user, "public_id", "")) or None
+
+
+class RequestObservationMiddleware:
+    """The first middleware: gives the request its id (the client's X-Request-ID when it is
+    acceptable, else a new one), returns it on the response, and after the answer writes one
+    access line and the request's figures (core/metrics.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        request_id = accepted_request_id(request.headers.get("X-Request-ID")) or uuid.uuid4().hex
+        request.request_id = request_id
+        token = REQUEST_ID.set(request_id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            seconds = time.perf_counter() - started
+            route = route_of(request)
+            metrics.record_request(request.method, route, response.status_code, seconds)
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                route,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "user": user_of(request),
+                },
+            )
+            return response
+        finally:
+            REQUEST_ID.reset(token)

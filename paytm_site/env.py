@@ -6,6 +6,7 @@ install and keeps it in an ignored file so restarts and several workers agree.
 """
 
 import json
+import math
 import os
 import secrets
 import time
@@ -41,6 +42,20 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    """A number of seconds, hours…: fractions allowed ("0.5"); not NaN."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if math.isnan(value):
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

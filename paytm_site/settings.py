@@ -9,8 +9,9 @@ from pathlib import Path
 
 from csp import constants as csp
 
+from core.logs import logging_config
 from paytm_site import databases
-from paytm_site.env import env_bool, env_int, env_list, env_str, local_secret
+from paytm_site.env import env_bool, env_float, env_int, env_list, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_SECRETS_FILE = Path(env_str("LOCAL_SECRETS_FILE", str(BASE_DIR / "var" / "local-secrets.json")))
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestObservationMiddleware",  # first: every answer gets its id, access line and figures
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -81,8 +83,27 @@ DATABASES = {
         DATABASE_URL,
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         health_checks=env_bool("DATABASE_HEALTH_CHECKS", False),
+        pool=env_bool("DATABASE_POOL", False),
+        pgbouncer=env_bool("DATABASE_PGBOUNCER", False),
     )
 }
+# Read replicas (core/replicas.py): search, history and statements read a healthy replica;
+# whatever moves or checks money, and a person's own reads just after they moved money or
+# changed their profile, the primary. A replica lagging more than REPLICA_MAX_LAG_SECONDS, or
+# unreachable, is skipped.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 5.0)
+DATABASES.update(
+    databases.replica_databases(
+        DATABASE_REPLICA_URLS,
+        primary=DATABASES["default"],
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        pool=env_bool("DATABASE_POOL", False),
+        pgbouncer=env_bool("DATABASE_PGBOUNCER", False),
+    )
+)
+DATABASE_ROUTERS = ["core.replicas.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_MONGODB = databases.is_mongodb_url(DATABASE_URL)
 if not USING_MONGODB:
@@ -150,6 +171,9 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # Money requests still pending after this many days read as expired.
 REQUEST_EXPIRY_DAYS = env_int("REQUEST_EXPIRY_DAYS", 7)
+# An Idempotency-Key is honoured this long (Stripe: 24 hours; fractions allowed); after that
+# the same key is a new request, whether or not `prune_idempotency_keys` removed it yet.
+IDEMPOTENCY_KEY_HOURS = env_float("IDEMPOTENCY_KEY_HOURS", 24)
 
 # "30/min" by default; "off" disables throttling (load tests).
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "30/min")
@@ -250,11 +274,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: JSON lines (`make serve`'s default, set in paytm_site/gunicorn.conf.py) or text, with
+# every secret masked (core/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+# /metrics (Prometheus): answered to these addresses, or to `Authorization: Bearer METRICS_TOKEN`.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 READS = re.compile(
-    r"""(?:env_(?:str|int|bool|list)|local_secret)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""(?:env_(?:str|int|bool|list|float)|local_secret)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
     r"""|os\.environ(?:\.get)?[\[(]\s*["']([A-Z][A-Z0-9_]+)["']"""
     r"""|os\.getenv\(\s*["']([A-Z][A-Z0-9_]+)["']"""
 )

@@ -5,6 +5,7 @@ from django.db.models import Q
 from accounts.models import Account
 from core.ids import parse_public_id
 from core.pagination import Page, offset_page
+from core.replicas import read_on_replica
 from users.models import User
 from users.stores import people_store
 
@@ -22,15 +23,23 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     Results come in sign-up order (as the original app's plain find() did). Matches are
     spread evenly along the primary key, so a common term stops after one page of rows
     and a rare one is served by the trigram indexes; ordering by name instead made
-    PostgreSQL walk most of the table for names late in the alphabet."""
-    people = User.objects.filter(account__in=Account.objects.payable())
+    PostgreSQL walk most of the table for names late in the alphabet.
+
+    Read from a replica when one is healthy (core/replicas.py); `exclude` is the caller (the
+    API and the pages leave them out of their own search), who reads the primary while
+    pinned there by a change of their own."""
     if "\x00" in query:
         return Page(items=[], next_cursor=None)  # no name can hold NUL; PostgreSQL refuses it
-    if query:
-        people = people.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
-    if exclude is not None:
-        people = people.exclude(pk=exclude.pk)
-    rows = list(people.order_by("pk").values("public_id", "first_name", "last_name")[offset : offset + limit + 1])
+
+    def read(alias: str) -> list[dict]:
+        people = User.objects.using(alias).filter(account__in=Account.objects.payable())
+        if query:
+            people = people.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
+        if exclude is not None:
+            people = people.exclude(pk=exclude.pk)
+        return list(people.order_by("pk").values("public_id", "first_name", "last_name")[offset : offset + limit + 1])
+
+    rows = read_on_replica(read, for_user=exclude)
     return offset_page(rows, offset=offset, limit=limit)
 
 

@@ -14,6 +14,7 @@ from accounts.models import Account
 from accounts.services import account_open_with_grant
 from accounts.stores.errors import UniqueViolation
 from core.errors import ServiceError
+from core.replicas import pin_to_primary
 from core.text import clean_name
 from users.exceptions import (
     MESSAGE_EMAIL_TAKEN,
@@ -81,12 +82,14 @@ def user_signup(*, email: str, first_name: str, last_name: str, password: str, g
         raise SignupRejected(errors={"username": [MESSAGE_EMAIL_TAKEN]})
 
     try:
-        return account_open_with_grant(user=user, grant=grant)
+        account_open_with_grant(user=user, grant=grant)
     except UniqueViolation as violation:
         if violation.fields != {"email"}:
             raise  # any other clash is a bug, not the person's mistake: a 500, logged
         # Two sign-ups with one email raced; the unique index let exactly one in.
         raise SignupRejected(errors={"username": [MESSAGE_EMAIL_TAKEN]}) from None
+    pin_to_primary(user.pk)  # their first history shows the grant (read-your-writes)
+    return user
 
 
 def user_signin(*, email: str, password: str, request=None) -> User:
@@ -123,6 +126,7 @@ def user_update(
         changed.append("password")
     if changed:
         user.save(update_fields=changed)
+        pin_to_primary(user.pk)  # read-your-writes
     return user
 
 

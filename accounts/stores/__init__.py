@@ -4,7 +4,7 @@ from django.db import connection as default_connection
 
 from accounts.stores.base import DatabaseHealth, LedgerStore
 from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore
-from accounts.stores.postgres import PostgresLedgerStore
+from accounts.stores.postgres import PostgresDatabaseHealth, PostgresLedgerStore
 from accounts.stores.sql import SqlDatabaseHealth, SqlLedgerStore
 
 
@@ -21,6 +21,8 @@ def database_health(connection=None) -> DatabaseHealth:
     connection = connection or default_connection
     if connection.vendor == "mongodb":
         return MongoDatabaseHealth(connection)
+    if connection.vendor == "postgresql":
+        return PostgresDatabaseHealth()
     return SqlDatabaseHealth()
 
 

@@ -41,6 +41,7 @@ class Remembered:
     error_code: str
     transfer: PostedTransfer | None
     sender_balance: int | None  # the sender's balance right after that transfer
+    created_at: datetime  # when the key was first used
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ class LedgerStore(Protocol):
         in another could not be retried on its own."""
 
     # -- inside a unit of work --------------------------------------------------------
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this unit of work has committed; never if it rolls back (an
+        attempt that is retried, or fails). For what must count only what happened: metrics."""
+
     def lock_accounts(self, *pks) -> dict[object, AccountState]:
         """Read these accounts so that no other unit of work can change them before this
         one ends: row locks in primary-key order (SQL), or a snapshot whose writes fail
@@ -117,6 +122,9 @@ class LedgerStore(Protocol):
         """Set the balance of an account read by `lock_accounts` in this unit of work."""
 
     def find_idempotency(self, *, user_pk, key: str) -> Remembered | None: ...
+
+    def forget_idempotency(self, *, user_pk, key: str) -> None:
+        """Delete this key's record (an expired one, which a new request with the key replaces)."""
 
     def lock_row(self, model, pk):
         """The model instance with this primary key, read as `lock_accounts` reads, or None."""

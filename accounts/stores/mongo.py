@@ -91,6 +91,7 @@ class MongoLedgerStore(OrmHotReads):
     def __init__(self, *, connection=None, client=None, database=None, session=None):
         self.connection = connection or default_connection
         self._client, self._database, self.session = client, database, session
+        self.committed: list = []  # callbacks for after this unit's commit (inside a unit only)
 
     @property
     def client(self):
@@ -121,7 +122,7 @@ class MongoLedgerStore(OrmHotReads):
                 unit = MongoLedgerStore(
                     connection=self.connection, client=self.client, database=self.database, session=session
                 )
-                return session.with_transaction(lambda _: work(unit), **TRANSACTION_OPTIONS)
+                result = session.with_transaction(lambda _: self._attempt(unit, work), **TRANSACTION_OPTIONS)
         except OperationFailure as error:
             if error.code == ILLEGAL_OPERATION:
                 logger.error(REPLICA_SET_HELP)
@@ -130,8 +131,20 @@ class MongoLedgerStore(OrmHotReads):
         except ConnectionFailure as error:
             logger.warning("MongoDB unavailable: %s", error)
             raise DatabaseUnavailable() from None
+        for callback in unit.committed:
+            callback()
+        return result
+
+    def _attempt(self, unit, work):
+        """One attempt of the driver's callback loop: what an earlier attempt meant to do after
+        committing is forgotten with it."""
+        unit.committed.clear()
+        return work(unit)
 
     # -- inside a unit of work --------------------------------------------------------
+
+    def after_commit(self, callback) -> None:
+        self.committed.append(callback)
 
     def lock_accounts(self, *pks) -> dict:
         found = self.collection(Account).find(
@@ -191,7 +204,11 @@ class MongoLedgerStore(OrmHotReads):
             error_code=record["error_code"],
             transfer=transfer,
             sender_balance=sender_balance,
+            created_at=instance_of(IdempotencyRecord, record, self.connection).created_at,
         )
+
+    def forget_idempotency(self, *, user_pk, key: str) -> None:
+        self.collection(IdempotencyRecord).delete_one({"user_id": user_pk, "key": key}, session=self.session)
 
     def lock_row(self, model, pk):
         document = self.collection(model).find_one({"_id": pk}, session=self.session)

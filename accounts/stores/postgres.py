@@ -11,19 +11,24 @@ Serialization failures and deadlocks (SQLSTATE 40001, 40P01) restart the unit of
 
 import re
 
-from django.db import IntegrityError, OperationalError, connection
+from django.db import DatabaseError, IntegrityError, OperationalError, connection
 
 from accounts.models import Account, LedgerEntry, Transfer
 from accounts.movements import AccountState
 from accounts.postings import Posting
 from accounts.stores.base import PostedTransfer
 from accounts.stores.errors import UniqueViolation
-from accounts.stores.sql import SqlLedgerStore, field_names
+from accounts.stores.sql import SqlDatabaseHealth, SqlLedgerStore, field_names
+from core.health import DEGRADED, OK, Health
 from core.sql import fetch_one
 
 ACCOUNTS, TRANSFERS, ENTRIES = Account._meta.db_table, Transfer._meta.db_table, LedgerEntry._meta.db_table
 PEOPLE = Account.user.field.related_model._meta.db_table
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# A connection to a server that is no longer the primary (a failover demoted it while the
+# connection lived): it can read but never write. Nothing was written, so the unit of work
+# runs again on a new connection, which finds the new primary (target_session_attrs).
+READ_ONLY_TRANSACTION = "25006"
 UNIQUE_VIOLATION = "23505"
 _KEY_COLUMNS = re.compile(r"^Key \((.+?)\)=")
 
@@ -57,7 +62,14 @@ WALLET_ID_SQL = (
 
 class PostgresLedgerStore(SqlLedgerStore):
     def is_transient(self, error: BaseException) -> bool:
-        if isinstance(error, OperationalError) and getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        sqlstate = getattr(error.__cause__, "sqlstate", None)
+        if isinstance(error, OperationalError) and sqlstate in RETRYABLE_SQLSTATES:
+            return True
+        if isinstance(error, DatabaseError) and sqlstate == READ_ONLY_TRANSACTION:
+            # Never reuse it, not even from a pool (DATABASE_POOL): it would refuse every write.
+            if connection.connection is not None:
+                connection.connection.close()
+            connection.close()
             return True
         return super().is_transient(error)
 
@@ -110,3 +122,16 @@ class PostgresLedgerStore(SqlLedgerStore):
     def balance(self, *, user_pk) -> int:
         row = fetch_one(BALANCE_SQL, [user_pk])
         return row[0] if row else 0
+
+
+class PostgresDatabaseHealth(SqlDatabaseHealth):
+    """Also which server answers and that it takes writes: with several hosts in DATABASE_URL,
+    the one libpq chose (the primary, after a failover the new one)."""
+
+    def health(self) -> Health:
+        (writable,) = fetch_one("SELECT NOT pg_is_in_recovery()", [])
+        info = connection.connection.info
+        database = {"status": "up", "vendor": "postgresql", "server": f"{info.host}:{info.port}"}
+        if not writable:  # a standby: it cannot move money
+            return Health(DEGRADED, {**database, "role": "standby"})
+        return Health(OK, {**database, "role": "primary"})

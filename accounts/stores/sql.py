@@ -48,6 +48,9 @@ class SqlLedgerStore(OrmHotReads):
 
     # -- inside a unit of work --------------------------------------------------------
 
+    def after_commit(self, callback) -> None:
+        transaction.on_commit(callback)
+
     def lock_accounts(self, *pks) -> dict:
         rows = (
             Account.objects.select_for_update()
@@ -95,18 +98,26 @@ class SqlLedgerStore(OrmHotReads):
                 "transfer__public_id",
                 "transfer__created_at",
                 "sender_balance",
+                "created_at",
             )
             .first()
         )
         if row is None:
             return None
-        fingerprint, error_code, transfer_pk, public_id, created_at, sender_balance = row
+        fingerprint, error_code, transfer_pk, public_id, transferred_at, sender_balance, first_used = row
         transfer = None
         if transfer_pk is not None:
-            transfer = PostedTransfer(pk=transfer_pk, public_id=str(public_id), created_at=created_at)
+            transfer = PostedTransfer(pk=transfer_pk, public_id=str(public_id), created_at=transferred_at)
         return Remembered(
-            fingerprint=fingerprint, error_code=error_code, transfer=transfer, sender_balance=sender_balance
+            fingerprint=fingerprint,
+            error_code=error_code,
+            transfer=transfer,
+            sender_balance=sender_balance,
+            created_at=first_used,
         )
+
+    def forget_idempotency(self, *, user_pk, key: str) -> None:
+        IdempotencyRecord.objects.filter(user_id=user_pk, key=key).delete()
 
     def lock_row(self, model, pk):
         return model.objects.select_for_update().filter(pk=pk).first()

@@ -8,6 +8,8 @@ from django.contrib.admin.utils import model_format_dict
 from django.shortcuts import redirect
 from django.utils.text import capfirst
 
+from core.replicas import read_alias
+
 
 def titled(title: str):
     """A list filter of a model field under a plain title ("By status", not "By is active"):
@@ -43,6 +45,15 @@ def yes_no(field: str, title: str, yes: str, no: str):
 
 
 class ConsoleAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        """A list, as shown (GET), reads a replica when one is healthy (core/replicas.py):
+        never a page that acts, whose rows are then written to the primary."""
+        queryset = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if request.method == "GET" and match is not None and (match.url_name or "").endswith("_changelist"):
+            return queryset.using(read_alias())
+        return queryset
+
     def list_title(self, request) -> str:
         return capfirst(self.model._meta.verbose_name_plural)
 

@@ -33,6 +33,7 @@ from console.pages import console_page, exact_id_search, exact_match, object_or_
 from console.roles import ROLES
 from console.wording import MESSAGE_CHOOSE_DIRECTION, console_message
 from core.page_actions import run_action
+from core.replicas import read_alias
 from users.models import User
 from users.operations import CAN_DEACTIVATE, person_set_active
 
@@ -308,8 +309,9 @@ class UserAdmin(ConsoleAdmin, DjangoUserAdmin):
         if person is None or not hasattr(person, "account") or not self.has_view_permission(request, person):
             return self.operator_view(request, object_id, form_url, extra_context)
         wallet = person.account
-        statement = Paginator(
-            LedgerEntry.objects.filter(account=wallet)
+        statement = Paginator(  # a statement: read from a replica when one is healthy
+            LedgerEntry.objects.using(read_alias())
+            .filter(account=wallet)
             .select_related("transfer__sender__user", "transfer__recipient__user")
             .order_by("-pk"),
             STATEMENT_PAGE,

@@ -94,5 +94,11 @@ def json_not_found(request, exception=None):
 def json_server_error(request):
     """JSON for API clients; the usual page (templates/500.html) for people."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"message": MESSAGE_SERVER_ERROR, "code": "server_error"}, status=500)
+        # The request id ties what the client saw to the traceback in the log.
+        body = {
+            "message": MESSAGE_SERVER_ERROR,
+            "code": "server_error",
+            "requestId": getattr(request, "request_id", None),
+        }
+        return JsonResponse(body, status=500)
     return server_error(request)

@@ -123,3 +123,22 @@ def test_statements_per_request_on_postgresql(make_person, api, django_assert_nu
     with django_assert_num_queries(6):
         response = api.post(TRANSFER, {"to": str(bilal.public_id), "amount": "1.00"}, format="json")
     assert response.status_code == 200
+
+
+def test_the_overview_counts_only_adjustments_that_can_still_be_approved(make_person, operator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ADJUSTMENT_APPROVAL_DAYS, AdjustmentProposal
+    from accounts.operations import adjustment_propose
+    from accounts.selectors import operations_overview
+
+    person, finance = make_person(), operator("Finance")
+    for _ in range(2):
+        adjustment_propose(operator=finance, person=person, direction="credit", amount=100, reason="refund")
+    old = AdjustmentProposal.objects.first()
+    AdjustmentProposal.objects.filter(pk=old.pk).update(
+        proposed_at=timezone.now() - timedelta(days=ADJUSTMENT_APPROVAL_DAYS, minutes=1)
+    )
+    assert operations_overview().proposals_waiting == 1

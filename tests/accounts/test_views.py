@@ -167,8 +167,12 @@ def test_cannot_move_another_persons_money(pair, client_for, make_person):
 
 
 def test_form_encoded_transfer_from_the_browsable_api(pair, client_for):
+    """Url-encoded, as the browsable API's form posts it (core/static/core/browsable-api.js)."""
+    from urllib.parse import urlencode
+
     asha, bilal = pair
-    response = client_for(asha).post(TRANSFER, {"to": str(bilal.public_id), "amount": "1.5"})
+    form = urlencode({"to": str(bilal.public_id), "amount": "1.5"})
+    response = client_for(asha).post(TRANSFER, form, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert balances(asha, bilal) == [9_850, 5_150]
 
@@ -190,6 +194,44 @@ class TestIdempotencyKey:
         assert retry.json() == first.json()
         assert retry["Idempotent-Replayed"] == "true"
         assert balances(asha, bilal) == [10_000 - 1500, 5_000 + 1500]
+
+    @pytest.mark.parametrize("hours", [24, 0.5])
+    def test_a_key_older_than_idempotency_key_hours_is_a_new_request(self, pair, client_for, settings, hours):
+        """Pruned or not: the record still exists here, and it no longer answers."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from accounts.models import IdempotencyRecord
+
+        settings.IDEMPOTENCY_KEY_HOURS = hours
+        asha, bilal = pair
+        client = client_for(asha)
+        first = self.post(client, bilal, 10, "monthly-rent")
+        aged = timezone.now() - timedelta(hours=hours, minutes=1)
+        IdempotencyRecord.objects.filter(key="monthly-rent").update(created_at=aged)
+        again = self.post(client, bilal, 10, "monthly-rent")
+        assert again.status_code == 200 and "Idempotent-Replayed" not in again
+        assert again.json()["transferId"] != first.json()["transferId"]
+        assert balances(asha, bilal) == [10_000 - 2000, 5_000 + 2000]
+        assert IdempotencyRecord.objects.filter(key="monthly-rent").count() == 1  # the new one
+        replayed = self.post(client, bilal, 10, "monthly-rent")  # and the new one is honoured
+        assert replayed["Idempotent-Replayed"] == "true" and replayed.json() == again.json()
+
+    def test_a_key_just_inside_idempotency_key_hours_still_replays(self, pair, client_for, settings):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from accounts.models import IdempotencyRecord
+
+        settings.IDEMPOTENCY_KEY_HOURS = 24
+        asha, bilal = pair
+        client = client_for(asha)
+        first = self.post(client, bilal, 10, "k")
+        IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=23, minutes=59))
+        assert self.post(client, bilal, 10, "k").json() == first.json()
+        assert balances(asha, bilal) == [10_000 - 1000, 5_000 + 1000]
 
     def test_same_key_different_body_is_422(self, pair, client_for, make_person):
         asha, bilal = pair

@@ -293,3 +293,24 @@ def test_an_operators_page_never_shows_a_password_hash_to_other_operators(operat
     client, _ = operator_client("Support")
     page = client.get(f"/admin/users/user/{root.pk}/change/").content.decode()
     assert root.password not in page and "md5$" not in page and "Superuser" in page
+
+
+def test_the_lists_read_a_replica_and_pages_that_act_the_primary(superuser_client, rf, monkeypatch):
+    """The console's lists, as shown, read a healthy replica (core/replicas.py); a POST to a
+    list (a bulk action) and an object's page read the primary, where they write."""
+    from django.contrib import admin
+    from django.urls import resolve
+
+    from accounts.models import Transfer
+
+    monkeypatch.setattr("console.admin.common.read_alias", lambda **kwargs: "replica_1")
+    model_admin = admin.site._registry[Transfer]
+    shown = rf.get("/admin/accounts/transfer/")
+    shown.resolver_match, shown.user = resolve("/admin/accounts/transfer/"), User.objects.get(is_superuser=True)
+    assert model_admin.get_queryset(shown).db == "replica_1"
+    acting = rf.post("/admin/accounts/transfer/")
+    acting.resolver_match, acting.user = shown.resolver_match, shown.user
+    assert model_admin.get_queryset(acting).db == "default"
+    page = rf.get("/admin/accounts/transfer/1/change/")
+    page.resolver_match, page.user = resolve("/admin/accounts/transfer/1/change/"), shown.user
+    assert model_admin.get_queryset(page).db == "default"

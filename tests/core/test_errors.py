@@ -78,7 +78,11 @@ def test_api_answers_500_for_a_bug_and_logs_its_traceback(make_person, client_fo
     with caplog.at_level(logging.ERROR, logger="django.request"), failing_queries(error):
         response = client.get("/api/v1/user/bulk")
     assert response.status_code == 500
-    assert response.json() == {"message": MESSAGE_SERVER_ERROR, "code": "server_error"}
+    assert response.json() == {
+        "message": MESSAGE_SERVER_ERROR,
+        "code": "server_error",
+        "requestId": response["X-Request-ID"],
+    }
     assert str(error) not in response.content.decode()  # no internal detail for the client
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info and record.exc_info[0] is type(error)  # the traceback is logged
@@ -124,4 +128,9 @@ def test_signup_clash_on_anything_else_is_a_bug(api, monkeypatch, caplog):
     api.raise_request_exception = False
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = signup(api)
-    assert response.status_code == 500 and response.json() == {"message": MESSAGE_SERVER_ERROR, "code": "server_error"}
+    assert response.status_code == 500
+    assert response.json() == {
+        "message": MESSAGE_SERVER_ERROR,
+        "code": "server_error",
+        "requestId": response["X-Request-ID"],
+    }

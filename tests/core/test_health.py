@@ -41,3 +41,17 @@ def test_healthz_never_shows_the_drivers_message(client, monkeypatch, caplog):
     assert response.json() == {"status": "unavailable", "database": {"status": "down"}}
     assert "5432" not in response.content.decode() and "FATAL" not in response.content.decode()
     assert "FATAL" in caplog.text
+
+
+def test_healthz_says_which_postgresql_server_serves(client):
+    """With several hosts in DATABASE_URL, the one libpq chose: the primary."""
+    from django.db import connection
+
+    from accounts.stores import ledger_store
+    from accounts.stores.postgres import PostgresLedgerStore
+
+    if not isinstance(ledger_store(), PostgresLedgerStore):
+        pytest.skip("the server is named on PostgreSQL")
+    database = client.get("/healthz").json()["database"]
+    info = connection.connection.info
+    assert database["server"] == f"{info.host}:{info.port}" and database["role"] == "primary"

@@ -74,27 +74,28 @@ class LiveWallet:
     def start(self) -> None:
         port = self.base_url.rsplit(":", 1)[1]
         with open(self.workdir / "server.log", "a") as log:  # the server keeps its own copy
+            # As `make serve` runs it: gunicorn with paytm_site/gunicorn.conf.py (JSON logs,
+            # metrics summed across workers), its numbers from the environment.
             self.process = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
                     "gunicorn",
-                    "paytm_site.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    str(WORKERS),
-                    "--threads",
-                    str(THREADS),
-                    "--worker-class",
-                    "gthread",
+                    "--config",
+                    "paytm_site/gunicorn.conf.py",
                     "--graceful-timeout",
                     "5",
-                    "--timeout",
-                    "60",
+                    "paytm_site.wsgi:application",
                 ],
                 cwd=PROJECT,
-                env=self.env,
+                env={
+                    "HOST": "127.0.0.1",
+                    "PORT": port,
+                    "WEB_CONCURRENCY": str(WORKERS),
+                    "GUNICORN_THREADS": str(THREADS),
+                    "GUNICORN_TIMEOUT": "60",
+                    **self.env,
+                },
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so kill() reaches every worker
@@ -217,6 +218,7 @@ def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, dat
         **os.environ,
         "DATABASE_URL": database_url,
         "AUTH_THROTTLE_RATE": "off",
+        "MONEY_REQUEST_RATE": "off",
         "DEBUG": "0",
         "LOCAL_SECRETS_FILE": str(workdir / "secrets.json"),
         "PYTHONUNBUFFERED": "1",
@@ -236,9 +238,34 @@ def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, dat
             _drop_mongodb_database(mongo_name)
 
 
-@pytest.fixture(scope="module", params=["postgres", "sqlite", "mongodb"])
+@contextmanager
+def behind_pgbouncer(workdir: Path, extra_env: dict | None = None):
+    """The server on a private PostgreSQL reached through PgBouncer in transaction mode (the
+    shipped deploy/pgbouncer/pgbouncer.ini), as DATABASE_PGBOUNCER=true runs it."""
+    from tests.live.infra.pgbouncer import pgbouncer
+    from tests.live.infra.postgres import private_postgres
+
+    with private_postgres(databases=("wallet",)) as database, pgbouncer(database, ["wallet"]) as bouncer:
+        env = {"DATABASE_PGBOUNCER": "true", **(extra_env or {})}
+        with serve_wallet("postgres", workdir, extra_env=env, database_url=bouncer.url("wallet")) as wallet:
+            yield wallet
+
+
+# Where the contract and the races run: PostgreSQL directly, through Django's own connection
+# pool (DATABASE_POOL), through PgBouncer, SQLite, and MongoDB when MONGODB_URI names one.
+LIVE_BACKENDS = ["postgres", "postgres-pool", "pgbouncer", "sqlite", "mongodb"]
+
+
+@pytest.fixture(scope="module", params=LIVE_BACKENDS)
 def live_wallet(request, tmp_path_factory):
-    with serve_wallet(request.param, tmp_path_factory.mktemp(f"live-{request.param}")) as wallet:
+    workdir = tmp_path_factory.mktemp(f"live-{request.param}")
+    if request.param == "pgbouncer":
+        serving = behind_pgbouncer(workdir)
+    elif request.param == "postgres-pool":
+        serving = serve_wallet("postgres", workdir, extra_env={"DATABASE_POOL": "true"})
+    else:
+        serving = serve_wallet(request.param, workdir)
+    with serving as wallet:
         yield wallet
 
 

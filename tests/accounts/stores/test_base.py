@@ -9,7 +9,7 @@ import pytest
 
 from accounts.stores.base import DatabaseHealth, LedgerStore
 from accounts.stores.mongo import MongoDatabaseHealth, MongoLedgerStore
-from accounts.stores.postgres import PostgresLedgerStore
+from accounts.stores.postgres import PostgresDatabaseHealth, PostgresLedgerStore
 from accounts.stores.sql import SqlDatabaseHealth, SqlLedgerStore
 from users.stores.base import PeopleStore
 from users.stores.mongo import MongoPeopleStore
@@ -31,6 +31,7 @@ def protocol_members(protocol) -> list[str]:
         (LedgerStore, MongoLedgerStore, 14),
         (DatabaseHealth, SqlDatabaseHealth, 2),
         (DatabaseHealth, MongoDatabaseHealth, 2),
+        (DatabaseHealth, PostgresDatabaseHealth, 2),
         (PeopleStore, OrmPeopleStore, 3),
         (PeopleStore, PostgresPeopleStore, 3),
         (PeopleStore, MongoPeopleStore, 3),

@@ -142,3 +142,22 @@ def test_a_retried_unit_of_work_inserts_its_rows_afresh(monkeypatch):
     assert User.objects.filter(email="afresh@example.com").count() == 1
     assert User.objects.get(email="afresh@example.com").pk == person.pk and not person._state.adding
     assert Account.objects.get(user=person).balance == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_to_a_demoted_primary_is_dropped_and_the_transfer_retried(make_person):
+    """After a failover, a connection made to the old primary can still read but never write
+    (SQLSTATE 25006): the store drops it and runs the unit of work again on a new connection
+    (which target_session_attrs=read-write points at the new primary); the client sees 200."""
+    from django.db import connection
+
+    if not isinstance(ledger_store(), PostgresLedgerStore):
+        pytest.skip("a read-only server is a PostgreSQL failover's")
+    asha, bilal = make_person("Asha", grant=10_000), make_person("Bilal", grant=5_000)
+    with connection.cursor() as cursor:  # this connection now behaves as one to a standby
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    demoted = connection.connection
+    receipt = transfer_create(sender=asha, recipient_id=str(bilal.public_id), amount=1_234)
+    assert demoted.closed and connection.connection is not demoted
+    assert receipt.sender_balance == 10_000 - 1_234
+    assert Account.objects.get(user=bilal).balance == 5_000 + 1_234
