@@ -132,6 +132,12 @@ else:
 AUTH_USER_MODEL = "users.User"
 # Django's password check, refusing an address over its allowance of attempts (users/throttling.py).
 AUTHENTICATION_BACKENDS = ["users.backends.ThrottledModelBackend"]
+# Argon2id at OWASP's minimum (users/hashers.py); PBKDF2 hashes stored before it still verify
+# and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "users.hashers.WalletArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
