@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from accounts.models import Account
-from accounts.movements import AccountState
+from accounts.movements import AccountState, Movement
 from accounts.postings import Posting
 from core.health import Health
 
@@ -117,6 +117,13 @@ class LedgerStore(Protocol):
     def write_posting(self, posting: Posting) -> PostedTransfer:
         """Set both balances and insert the transfer and its two entries. Raises
         UniqueViolation if the transfer's link (`reverses`) is already taken."""
+
+    def post_at_once(self, movement: Movement) -> tuple[PostedTransfer, int] | None:
+        """Where the database can (PostgreSQL), the whole of a movement that needs no unit of
+        work of its own (no idempotency key, no source): lock both accounts, apply the kind's
+        rules (accounts/movements.py RULES) and write the posting in one statement, returning
+        the transfer and the sender's balance after it; None when the rules refuse it or the
+        store cannot, and the ledger takes its long way. Outside any transaction only."""
 
     def set_balance(self, pk, *, before: int, after: int) -> None:
         """Set the balance of an account read by `lock_accounts` in this unit of work."""

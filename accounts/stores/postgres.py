@@ -14,7 +14,7 @@ import re
 from django.db import DatabaseError, IntegrityError, OperationalError, connection
 
 from accounts.models import Account, LedgerEntry, Transfer
-from accounts.movements import AccountState
+from accounts.movements import RULES, AccountState, Movement
 from accounts.postings import Posting
 from accounts.stores.base import PostedTransfer
 from accounts.stores.errors import UniqueViolation
@@ -43,7 +43,7 @@ WITH moved AS (
 ),
 transfer AS (
     INSERT INTO {TRANSFERS} (public_id, kind, sender_id, recipient_id, amount, note, reverses_id, created_at)
-    VALUES (%(public_id)s, %(kind)s, %(sender)s, %(recipient)s, %(amount)s, %(note)s, %(reverses)s, %(now)s)
+    VALUES (%(public_id)s, %(kind)s, %(sender)s, %(recipient)s, %(amount)s, %(note)s, NULL, %(now)s)
     RETURNING id
 )
 INSERT INTO {ENTRIES} (transfer_id, account_id, amount, balance_after, created_at)
@@ -52,6 +52,45 @@ FROM transfer, (VALUES (%(sender)s::bigint, -%(amount)s::bigint, %(sender_after)
                        (%(recipient)s::bigint, %(amount)s::bigint, %(recipient_after)s::bigint))
      AS entry (account_id, amount, balance_after)
 RETURNING transfer_id, (SELECT count(*) FROM moved)
+"""
+# Lock both accounts in id order, apply the kind's rules (accounts/movements.py: who may send
+# and receive it, whether a frozen wallet stops it, no user balance below zero) to what the
+# lock read, and write both balances, the transfer and its entries: one statement, which
+# PostgreSQL runs to completion and commits by itself. A movement the rules refuse writes
+# nothing and returns no row; the ledger then takes the long way, which says why.
+POST_AT_ONCE_SQL = f"""
+WITH locked AS (
+    SELECT id, kind, balance, frozen FROM {ACCOUNTS}
+    WHERE id IN (%(sender)s, %(recipient)s) ORDER BY id FOR UPDATE
+),
+checked AS (
+    SELECT s.id AS sender, r.id AS recipient,
+           s.balance - %(amount)s AS sender_after, r.balance + %(amount)s AS recipient_after
+    FROM locked s, locked r
+    WHERE s.id = %(sender)s AND r.id = %(recipient)s AND s.id <> r.id
+      AND s.kind = ANY(%(senders)s) AND r.kind = ANY(%(recipients)s)
+      AND NOT (%(frozen_stops)s AND (s.frozen OR r.frozen))
+      AND (s.kind <> %(user_kind)s OR s.balance >= %(amount)s)
+),
+moved AS (
+    UPDATE {ACCOUNTS} a SET balance = CASE WHEN a.id = c.sender THEN c.sender_after ELSE c.recipient_after END
+    FROM checked c WHERE a.id IN (c.sender, c.recipient)
+    RETURNING a.id
+),
+transfer AS (
+    INSERT INTO {TRANSFERS} (public_id, kind, sender_id, recipient_id, amount, note, reverses_id, created_at)
+    SELECT %(public_id)s, %(kind)s, c.sender, c.recipient, %(amount)s, %(note)s, NULL, %(now)s FROM checked c
+    RETURNING id
+),
+entries AS (
+    INSERT INTO {ENTRIES} (transfer_id, account_id, amount, balance_after, created_at)
+    SELECT t.id, e.account_id, e.amount, e.balance_after, %(now)s
+    FROM transfer t, checked c,
+         LATERAL (VALUES (c.sender, -%(amount)s::bigint, c.sender_after),
+                         (c.recipient, %(amount)s::bigint, c.recipient_after)) AS e (account_id, amount, balance_after)
+    RETURNING 1
+)
+SELECT t.id, c.sender_after, (SELECT count(*) FROM moved), (SELECT count(*) FROM entries) FROM transfer t, checked c
 """
 BALANCE_SQL = f"SELECT balance FROM {ACCOUNTS} WHERE user_id = %s"
 WALLET_ID_SQL = (
@@ -72,6 +111,39 @@ class PostgresLedgerStore(SqlLedgerStore):
             connection.close()
             return True
         return super().is_transient(error)
+
+    def post_at_once(self, movement: Movement) -> tuple[PostedTransfer, int] | None:
+        """The whole of a movement that needs no unit of work of its own (no idempotency key,
+        no source) in one round trip: POST_AT_ONCE_SQL, in autocommit. Transient failures
+        are retried like a unit of work's; nothing is written by an attempt that failed."""
+        if not _may_commit_here():
+            raise RuntimeError("a movement cannot be posted inside another transaction: it could not be retried")
+        if movement.kind in (Transfer.Kind.ADJUSTMENT, Transfer.Kind.REVERSAL):
+            return None  # rules beyond RULES (an adjustment's sides, a reversal's link) are the long way's alone
+        rules = RULES[movement.kind]
+        transfer = movement.as_transfer()
+        params = {
+            "sender": movement.sender,
+            "recipient": movement.recipient,
+            "amount": movement.amount,
+            "senders": sorted(rules.senders),
+            "recipients": sorted(rules.recipients),
+            "frozen_stops": rules.frozen_stops,
+            "user_kind": Account.Kind.USER,
+            "public_id": transfer.public_id,
+            "kind": movement.kind,
+            "note": movement.note,
+            "now": transfer.created_at,
+        }
+        row = self.retries.run(lambda: fetch_one(POST_AT_ONCE_SQL, params), retryable=self.is_transient)
+        if row is None:
+            return None  # refused, or not for one statement: the ledger's long way says why
+        transfer_pk, sender_after, accounts_moved, entries_written = row
+        if (accounts_moved, entries_written) != (2, 2):  # cannot happen with both rows locked
+            raise RuntimeError(f"a movement wrote {accounts_moved} balances and {entries_written} entries, not 2 and 2")
+        return PostedTransfer(
+            pk=transfer_pk, public_id=str(transfer.public_id), created_at=transfer.created_at
+        ), sender_after
 
     def unique_columns(self, error: IntegrityError) -> list[str] | None:
         cause = error.__cause__
@@ -135,3 +207,9 @@ class PostgresDatabaseHealth(SqlDatabaseHealth):
         if not writable:  # a standby: it cannot move money
             return Health(DEGRADED, {**database, "role": "standby"})
         return Health(OK, {**database, "role": "primary"})
+
+
+def _may_commit_here() -> bool:
+    """Whether a statement would commit by itself here: outside any transaction, or inside
+    only the one a test case wraps every test in (as Django's own durable atomic allows)."""
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)

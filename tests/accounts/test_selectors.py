@@ -118,9 +118,9 @@ def test_statements_per_request_on_postgresql(make_person, api, django_assert_nu
 
     with django_assert_num_queries(2):  # the person with their wallet's id; the balance
         assert api.get(BALANCE).status_code == 200
-    # the person; the recipient's wallet; savepoint (the test's own transaction stands in
-    # for BEGIN); lock; write balances, transfer and entries; release (stands in for COMMIT)
-    with django_assert_num_queries(6):
+    # the person; the recipient's wallet; one statement that locks, checks and writes both
+    # balances, the transfer and its entries, and commits by itself (POST_AT_ONCE_SQL)
+    with django_assert_num_queries(3):
         response = api.post(TRANSFER, {"to": str(bilal.public_id), "amount": "1.00"}, format="json")
     assert response.status_code == 200
 
