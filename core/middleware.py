@@ -1,14 +1,19 @@
+import functools
 import logging
 import re
 import time
 import uuid
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import SimpleLazyObject, empty
+from django.utils.functional import SimpleLazyObject, cached_property, empty
 
 from core import metrics
 from core.clock import INDIA
@@ -121,6 +126,47 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+# What a view or a template may ask of django-csp for one response; none of ours does.
+_CSP_PER_RESPONSE = ("_csp_exempt", "_csp_exempt_ro", "_csp_config", "_csp_update", "_csp_replace")
+_CSP_PER_RESPONSE += tuple(f"{name}_ro" for name in _CSP_PER_RESPONSE[2:])
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's, with the site's policy (CONTENT_SECURITY_POLICY) built once per process:
+    django-csp builds it afresh for every response, which cost more than some whole API
+    answers. A response that asks for anything of its own (a nonce, a view's decorator, an
+    excluded prefix, Django's debug pages) goes through django-csp's own code unchanged."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.site_policy = build_policy(), build_policy(report_only=True)
+        self.plain = not any(
+            (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+        )
+
+    def process_response(self, request, response):
+        if (
+            not self.plain
+            or settings.DEBUG
+            or request.__dict__.get("_csp_nonce") is not None
+            or any(hasattr(response, name) for name in _CSP_PER_RESPONSE)
+        ):
+            return super().process_response(request, response)
+        enforced, report_only = self.site_policy
+        if enforced and CSP_HEADER not in response:
+            response[CSP_HEADER] = enforced
+        if report_only and CSP_HEADER_REPORT_ONLY not in response:
+            response[CSP_HEADER_REPORT_ONLY] = report_only
+        request.csp_nonce = self.nonce_after_response
+        return response
+
+    @cached_property
+    def nonce_after_response(self):
+        """What django-csp leaves behind: a nonce asked for once the header is written raises."""
+        return CheckableLazyObject(self._csp_nonce_post_response)
+
+
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's, leaving the session alone on a 5xx answer: it would not save it, but with
     SESSION_SAVE_EVERY_REQUEST (the idle timeout) it still reads it first, and with the
@@ -139,13 +185,27 @@ _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")  # path("x/<str:request_id>") -> x/
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")  # re_path's named groups, likewise
 
 
+# The methods a series or a log line names; any other a client invents is "OTHER", so that
+# nobody can make a new series (or put a text of their choosing in a line) per request.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_of(request) -> str:
+    return request.method if request.method in KNOWN_METHODS else "OTHER"
+
+
 def route_of(request) -> str:
     """The URL pattern that answered, as /api/schema/ writes it (`/api/v1/account/requests/
     {request_id}/pay`): never the raw path, whose ids would make a series per request."""
     match = getattr(request, "resolver_match", None)
     if match is None or match.route is None:
         return "/static/{path}" if request.path.startswith(f"/{settings.STATIC_URL.strip('/')}/") else "unmatched"
-    route = _REGEX_GROUP.sub(r"{\1}", _CONVERTER.sub(r"{\1}", match.route))
+    return _route_text(match.route)
+
+
+@functools.lru_cache(maxsize=1024)  # one entry per URL pattern: there are a few dozen
+def _route_text(pattern: str) -> str:
+    route = _REGEX_GROUP.sub(r"{\1}", _CONVERTER.sub(r"{\1}", pattern))
     return "/" + route.replace("^", "").replace("$", "").replace("\\", "")
 
 
@@ -170,22 +230,22 @@ class RequestObservationMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        request_id = accepted_request_id(request.headers.get("X-Request-ID")) or uuid.uuid4().hex
+        request_id = accepted_request_id(request.META.get("HTTP_X_REQUEST_ID")) or uuid.uuid4().hex
         request.request_id = request_id
         token = REQUEST_ID.set(request_id)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             seconds = time.perf_counter() - started
-            route = route_of(request)
-            metrics.record_request(request.method, route, response.status_code, seconds)
+            method, route = method_of(request), route_of(request)
+            metrics.record_request(method, route, response.status_code, seconds)
             access_log.info(
                 "%s %s %s",
-                request.method,
+                method,
                 route,
                 response.status_code,
                 extra={
-                    "method": request.method,
+                    "method": method,
                     "route": route,
                     "status": response.status_code,
                     "duration_ms": round(seconds * 1000, 2),

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "users.middleware.PasswordDoorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, its policy built once
     "core.middleware.PersonalDataNotStoredMiddleware",
     "core.middleware.UnavailableMiddleware",
     "core.middleware.IndiaTimeForPeopleMiddleware",

@@ -77,3 +77,20 @@ def test_movements_count_only_once_committed(make_person, client_for, django_cap
         )
     assert response.status_code == 200
     assert metrics.MONEY_MOVEMENTS.labels("transfer", metrics.POSTED)._value.get() == posted + 1
+
+
+def test_an_invented_method_is_one_label_whatever_it_is(client, caplog):
+    """A client may send any token as its method: counting it as sent would let anyone make a
+    series per request (and write text of their choosing into the access line)."""
+
+    def counted(method):
+        return metrics.HTTP_REQUESTS.labels(method, "/healthz", "200")._value.get()
+
+    before = counted("OTHER")
+    with caplog.at_level("INFO", logger="wallet.access"):
+        for invented in ("BREW", "PASSWORD=hunter2"):
+            assert client.generic(invented, "/healthz").status_code == 200
+    assert counted("OTHER") == before + 2
+    assert ("BREW", "/healthz", "200") not in metrics.HTTP_REQUESTS._metrics
+    lines = [record for record in caplog.records if record.name == "wallet.access"]
+    assert [record.method for record in lines] == ["OTHER", "OTHER"] and "hunter2" not in caplog.text
