@@ -188,7 +188,8 @@ def main() -> int:
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     seeded = time.monotonic()
     manage(env, "bench_seed", "--users", str(USERS), "--out", str(people_file))
-    log(f"seeded in {time.monotonic() - seeded:.0f}s")
+    seeding_seconds = time.monotonic() - seeded
+    log(f"seeded in {seeding_seconds:.0f}s")
     # What autovacuum would have done by now: statistics, and GIN pending lists merged.
     psql_database(WALLET_DB, "VACUUM ANALYZE")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
@@ -235,15 +236,107 @@ def main() -> int:
     )
     pgbench = {clients: run_pgbench(clients) for clients in CLIENTS}
 
-    report = format_report(results, pgbench, ledger, time.monotonic() - started)
-    print(report)
     (PROJECT / "var").mkdir(exist_ok=True)
+    reference = load_reference()
+    save_figures(results, pgbench)
+    report = format_report(results, pgbench, ledger, time.monotonic() - started, seeding_seconds, reference)
+    print(report)
     (PROJECT / "var" / "bench-latest.txt").write_text(report)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
-def format_report(results: dict, pgbench: dict, ledger: str, elapsed: float) -> str:
+REFERENCE_USERS = 100_000  # the growth target compares a run at BENCH_USERS with one at this size
+
+
+def figures_file(users: int) -> Path:
+    return PROJECT / "var" / f"bench-{users}.json"
+
+
+def save_figures(results: dict, pgbench: dict) -> None:
+    """This run's figures, for a later run at another BENCH_USERS to compare itself with."""
+    figures = {
+        "results": {f"{scenario} {clients}": r for (scenario, clients), r in results.items()},
+        "pgbench": {str(clients): b for clients, b in pgbench.items()},
+    }
+    figures_file(USERS).write_text(json.dumps(figures, indent=1))
+
+
+def load_reference() -> dict | None:
+    """The latest run at REFERENCE_USERS people (var/), when this run is at another size."""
+    path = figures_file(REFERENCE_USERS)
+    if USERS == REFERENCE_USERS or not path.exists():
+        return None
+    return json.loads(path.read_text())["results"]
+
+
+def targets(results: dict, pgbench: dict, ledger: str, reference: dict | None) -> list[tuple[str, str, bool | None]]:
+    """Issue 19's targets beside this run's figures: (target, figure, met); met is None when
+    this run did not measure it (a scenario or client count left out)."""
+    rows = []
+
+    def figure(scenario, clients, key):
+        return results.get((scenario, clients), {}).get(key)
+
+    def add(target, value, limit, compare, unit="ms", digits=2):
+        if value is None or limit is None:
+            rows.append((target, "not measured", None))
+        else:
+            rows.append((target, f"{value:.{digits}f} {unit} (limit {limit:.{digits}f})", compare(value, limit)))
+
+    at_most, at_least = (lambda v, limit: v <= limit), (lambda v, limit: v >= limit)
+    add("app CPU per transfer <= 1.2 ms (32 clients)", figure("transfer", 32, "app_cpu_ms"), 1.2, at_most)
+    add("app CPU per balance read <= 0.6 ms (32 clients)", figure("balance", 32, "app_cpu_ms"), 0.6, at_most)
+    tpcb = pgbench.get(32, {}).get("db_cpu_ms")
+    add(
+        "db CPU per transfer <= 1.1 x TPC-B's (32 clients)",
+        figure("transfer", 32, "db_cpu_ms"),
+        None if tpcb is None else 1.1 * tpcb,
+        at_most,
+    )
+    tps = pgbench.get(32, {}).get("tps")
+    add(
+        "transfers/s >= 0.35 x pgbench TPS (32 clients)",
+        figure("transfer", 32, "rps"),
+        None if tps is None else 0.35 * tps,
+        at_least,
+        unit="/s",
+        digits=1,
+    )
+    add("transfer p99 <= 50 ms (32 clients)", figure("transfer", 32, "p99_ms"), 50.0, at_most, digits=1)
+    transfers = figure("transfer", 32, "rps")
+    add(
+        "balances/s >= 2 x transfers/s (32 clients)",
+        figure("balance", 32, "rps"),
+        None if transfers is None else 2 * transfers,
+        at_least,
+        unit="/s",
+        digits=1,
+    )
+    add(f"search p99 <= 30 ms among {USERS} people (8 clients)", figure("search", 8, "p99_ms"), 30.0, at_most, digits=1)
+    add("search p99 <= 30 ms (1 client)", figure("search", 1, "p99_ms"), 30.0, at_most, digits=1)
+    add("sign-ins/s >= 5 x 4/s (8 clients)", figure("signin", 8, "rps"), 20.0, at_least, unit="/s", digits=1)
+    add("sign-in p99 <= 500 ms (8 clients)", figure("signin", 8, "p99_ms"), 500.0, at_most, digits=1)
+    errors = sum(r["errors"] for r in results.values())
+    rows.append(("no errors", f"{errors} errors", errors == 0))
+    rows.append(("verify_ledger OK", ledger.splitlines()[-1] if ledger else "(no output)", "ledger OK" in ledger))
+    if reference is not None:  # growth: this size against the reference size's latest run
+        for scenario, key in [("transfer", "rps"), ("transfer", "p99_ms"), ("balance", "rps"), ("balance", "p99_ms")]:
+            for clients in (1, 32):
+                then, now = reference.get(f"{scenario} {clients}", {}).get(key), figure(scenario, clients, key)
+                target = f"{scenario} {key} within 10% of {REFERENCE_USERS} people's ({clients} clients)"
+                if then is None or now is None:
+                    rows.append((target, "not measured", None))
+                else:
+                    change = now / then - 1
+                    worse = -change if key == "rps" else change
+                    rows.append((target, f"{now:.1f} against {then:.1f} ({change:+.0%})", worse <= 0.10))
+    return rows
+
+
+def format_report(
+    results: dict, pgbench: dict, ledger: str, elapsed: float, seeding: float, reference: dict | None
+) -> str:
     workers = os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() + 1))
     threads = os.environ.get("GUNICORN_THREADS", "2")
     lines = [
@@ -275,8 +368,17 @@ def format_report(results: dict, pgbench: dict, ledger: str, elapsed: float) -> 
         )
     lines += [
         "",
+        "Targets (issue 19), each beside this run's figure:",
+        "",
+        "| target | figure | met |",
+        "|--------|--------|-----|",
+    ]
+    for target, figure, met in targets(results, pgbench, ledger, reference):
+        lines.append(f"| {target} | {figure} | {'-' if met is None else 'yes' if met else 'NO'} |")
+    lines += [
+        "",
         f"verify_ledger: {ledger.splitlines()[-1] if ledger else '(no output)'}",
-        f"total time: {elapsed:.0f}s",
+        f"seeding {USERS} people: {seeding:.0f}s; total time: {elapsed:.0f}s",
         "",
     ]
     return "\n".join(lines)
