@@ -43,7 +43,7 @@ WITH moved AS (
 ),
 transfer AS (
     INSERT INTO {TRANSFERS} (public_id, kind, sender_id, recipient_id, amount, note, reverses_id, created_at)
-    VALUES (%(public_id)s, %(kind)s, %(sender)s, %(recipient)s, %(amount)s, %(note)s, NULL, %(now)s)
+    VALUES (%(public_id)s, %(kind)s, %(sender)s, %(recipient)s, %(amount)s, %(note)s, %(reverses)s, %(now)s)
     RETURNING id
 )
 INSERT INTO {ENTRIES} (transfer_id, account_id, amount, balance_after, created_at)
