@@ -10,7 +10,7 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, RawPostDataException, UnreadablePostError
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, cached_property, empty
@@ -220,6 +220,21 @@ def user_of(request) -> str | None:
     return str(getattr(user, "public_id", "")) or None
 
 
+def drain_unread_body(request, response) -> None:
+    """Read what is left of the request's body when the answer came without reading it (a
+    401, a 503 before the view ran). The connection is then ready for the client's next
+    request: granian otherwise sometimes drops a kept-alive connection whose last body was
+    left unread, and the client's next request on it fails without an answer. A body too large
+    to read (413, `Connection: close`) is left alone, and so is one the client stopped sending."""
+    if "_body" in request.__dict__ or response.get("Connection", "").lower() == "close":
+        return
+    try:
+        while request.read(64 * 1024):
+            pass
+    except (UnreadablePostError, RawPostDataException):
+        pass
+
+
 class RequestObservationMiddleware:
     """The first middleware: gives the request its id (the client's X-Request-ID when it is
     acceptable, else a new one), returns it on the response, and after the answer writes one
@@ -235,6 +250,7 @@ class RequestObservationMiddleware:
         token = REQUEST_ID.set(request_id)
         try:
             response = self.get_response(request)
+            drain_unread_body(request, response)
             response["X-Request-ID"] = request_id
             seconds = time.perf_counter() - started
             method, route = method_of(request), route_of(request)
