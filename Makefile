@@ -23,10 +23,11 @@ migrate: setup
 run: migrate
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
-# The production server: gunicorn, several workers (WEB_CONCURRENCY), DEBUG off.
+# The production server: granian (APP_SERVER=gunicorn for gunicorn), several workers
+# (WEB_CONCURRENCY) of WEB_THREADS threads, DEBUG off.
 serve: migrate
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	PORT=$(PORT) $(VENV)/bin/gunicorn --config paytm_site/gunicorn.conf.py paytm_site.wsgi:application
+	PORT=$(PORT) $(PY) -m paytm_site.serve
 
 # Load test on PostgreSQL next to pgbench; prints a report (never fails on a number).
 bench: setup

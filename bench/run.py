@@ -1,7 +1,7 @@
 """`make bench`: the production server on PostgreSQL under wrk, beside pgbench's TPC-B.
 
 1. a fresh database with BENCH_USERS people (100,000 by default) and tokens for 10,000;
-2. gunicorn as `make serve` runs it, throttling off;
+2. the server as `make serve` runs it (granian, or APP_SERVER=gunicorn), throttling off;
 3. wrk at 1, 8, 32 and 64 connections for transfer, balance, search and sign-in;
 4. `verify_ledger` on the result;
 5. pgbench's built-in TPC-B at scale 10 on the same server at the same client counts;
@@ -13,6 +13,7 @@ A report, never a pass/fail: it exits non-zero only when it could not measure.
 import json
 import multiprocessing
 import os
+import platform
 import re
 import resource
 import shutil
@@ -196,12 +197,7 @@ def main() -> int:
 
     with open(workdir / "server.log", "w") as server_log:  # the server keeps its own copy of the handle
         server = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "--config",
-                "paytm_site/gunicorn.conf.py",
-                "paytm_site.wsgi:application",
-            ],
+            [PYTHON, "-m", "paytm_site.serve"],  # as `make serve` runs it (APP_SERVER picks the server)
             cwd=PROJECT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -338,11 +334,12 @@ def format_report(
     results: dict, pgbench: dict, ledger: str, elapsed: float, seeding: float, reference: dict | None
 ) -> str:
     workers = os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() + 1))
-    threads = os.environ.get("GUNICORN_THREADS", "2")
+    threads = os.environ.get("WEB_THREADS", "2")
+    server = os.environ.get("APP_SERVER", "granian")
     lines = [
         "",
-        f"Wallet benchmark: {USERS} people, {SECONDS}s per run, gunicorn {workers} workers x {threads} threads, "
-        f"PostgreSQL, wrk on the same {multiprocessing.cpu_count()} cores",
+        f"Wallet benchmark: {USERS} people, {SECONDS}s per run, {server} {workers} workers x {threads} threads, "
+        f"Python {platform.python_version()}, PostgreSQL, wrk on the same {multiprocessing.cpu_count()} cores",
         "CPU columns: milliseconds of CPU per request spent in the app server, in PostgreSQL and in wrk.",
         "",
         "| scenario  | clients |     req/s |   p50 ms |   p99 ms | errors | app CPU | db CPU | wrk CPU |",

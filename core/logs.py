@@ -5,7 +5,7 @@ masked in every line, the tracebacks included, whatever logger wrote it.
 
 The request id of the request being answered lives in a context variable (set by
 core.middleware.RequestObservationMiddleware); lines written outside a request carry null.
-This module imports nothing of Django's, so gunicorn's master can use it for its own lines."""
+This module imports nothing of Django's, so a server's master process can use it for its own lines."""
 
 import logging
 import re
@@ -74,12 +74,18 @@ def accepted_request_id(value: str | None) -> str | None:
     return value if value and _ACCEPTED_REQUEST_ID.match(value) else None
 
 
+def request_id_of(record: logging.LogRecord) -> str | None:
+    """The id of the request being answered; for Django's own line about an answer (written
+    once the middleware, and so the context, is done) the id of the request it names."""
+    return REQUEST_ID.get() or getattr(getattr(record, "request", None), "request_id", None)
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_id = REQUEST_ID.get()
+        record.request_id = request_id_of(record)
         return redact(super().format(record))
 
 
@@ -89,7 +95,7 @@ class JsonFormatter(BaseJsonFormatter):
     line stays valid JSON."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_id = REQUEST_ID.get()
+        record.request_id = request_id_of(record)
         return super().format(record)
 
     def process_log_record(self, log_data):
@@ -112,7 +118,8 @@ class JsonFormatter(BaseJsonFormatter):
 
 
 def logging_config(*, log_format: str, level: str) -> dict:
-    """The LOGGING setting (and gunicorn's logconfig_dict): everything to standard error.
+    """The LOGGING setting (and the servers' own: gunicorn's logconfig_dict, granian's
+    log_dictconfig): everything to standard error.
     Python's warnings go through logging too, so that every line is in the one format."""
     logging.captureWarnings(True)
     formatter = "json" if log_format == "json" else "text"
@@ -124,9 +131,11 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "INFO"},
-            # Our own access line replaces Django's "Not Found: /x" and gunicorn's access log.
+            # Our own access line replaces Django's "Not Found: /x" and the servers' access logs.
             "django.request": {"level": "ERROR"},
             "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
             "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+            "_granian": {"handlers": ["console"], "level": level, "propagate": False},  # granian's own lines
+            "granian.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
     }

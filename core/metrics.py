@@ -1,10 +1,11 @@
 """The service's Prometheus series (SPEC, "Production operations"), counted where things happen
-and served at `/metrics` (core/views.py), summed across every gunicorn worker.
+and served at `/metrics` (core/views.py), summed across every worker of the server.
 
-Under gunicorn, prometheus-client runs in multiprocess mode: each worker writes its figures to
-files in PROMETHEUS_MULTIPROC_DIR (made fresh by paytm_site/gunicorn.conf.py at each start; a
-dead worker's files are marked so its gauges drop out, its counters stay counted) and a scrape
-reads them all. Without that variable (tests, `make run`) the figures are this process's own.
+Under `make serve` prometheus-client runs in multiprocess mode: each worker writes its figures
+to files in PROMETHEUS_MULTIPROC_DIR (made fresh by paytm_site/serving.py at each start; what a
+dead worker counted stays counted; there are no gauges, which would need a hook to drop a
+dead worker's) and a scrape reads them all. Without that variable (tests, `make run`) the
+figures are this process's own.
 
 Recording is cheap by construction: the series are made once, at import; recording is a
 label lookup (a dict) and an increment."""

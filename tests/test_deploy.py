@@ -49,12 +49,12 @@ def test_a_broken_unit_would_be_caught(tmp_path):
     """The check above can fail: a unit naming a command that does not exist does."""
     analyze = require_systemd_analyze()
     units = installed_copy(tmp_path)
-    broken = (units / "wallet.service").read_text().replace(".venv/bin/gunicorn", ".venv/bin/no-such-gunicorn")
+    broken = (units / "wallet.service").read_text().replace(".venv/bin/python -m", ".venv/bin/no-such-python -m")
     (units / "wallet.service").write_text(broken)
     checked = subprocess.run(
         [analyze, "verify", "--man=no", "wallet.service"], cwd=units, capture_output=True, text=True
     )
-    assert checked.returncode != 0 and "no-such-gunicorn" in checked.stderr
+    assert checked.returncode != 0 and "no-such-python" in checked.stderr
 
 
 @pytest.mark.parametrize("timer", sorted(JOBS))

@@ -105,6 +105,26 @@ def test_a_json_line_has_the_specs_fields_in_utc_and_the_request_id():
     assert fields["route"] == "/api/v1/account/transfer"
 
 
+def test_djangos_line_about_an_answer_carries_that_requests_id(client, make_person, caplog, monkeypatch):
+    """django.request writes "Service Unavailable: /api/..." once the middleware is done (and
+    the request's context with it): the line still names the request it is about."""
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    person = make_person()
+    client.force_login(person)
+    with monkeypatch.context() as patch, caplog.at_level("WARNING", logger="django.request"):
+        patch.setattr(CursorWrapper, "execute", refuse)
+        response = client.get("/api/v1/account/balance", HTTP_X_REQUEST_ID="outage-7")
+    assert response.status_code == 503
+    (answer,) = [r for r in caplog.records if r.name == "django.request"]
+    assert json.loads(JsonFormatter().format(answer))["request_id"] == "outage-7"
+    assert "[outage-7]" in TextFormatter().format(answer)
+
+
 def test_tracebacks_are_masked_too():
     try:
         raise ValueError("duplicate key: (email)=(kabir@example.com), password=hunter22")

@@ -1,4 +1,4 @@
-"""A real wallet server (gunicorn, several worker processes and threads) on its own
+"""A real wallet server (as `make serve` runs it: granian, several worker processes and threads)
 database, for tests that need real concurrency: real sockets, real processes, real locks."""
 
 import os
@@ -74,25 +74,16 @@ class LiveWallet:
     def start(self) -> None:
         port = self.base_url.rsplit(":", 1)[1]
         with open(self.workdir / "server.log", "a") as log:  # the server keeps its own copy
-            # As `make serve` runs it: gunicorn with paytm_site/gunicorn.conf.py (JSON logs,
-            # metrics summed across workers), its numbers from the environment.
+            # As `make serve` runs it (paytm_site/serve.py: granian unless APP_SERVER says
+            # gunicorn; JSON logs, metrics summed across workers), its sizes from the environment.
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--config",
-                    "paytm_site/gunicorn.conf.py",
-                    "--graceful-timeout",
-                    "5",
-                    "paytm_site.wsgi:application",
-                ],
+                [sys.executable, "-m", "paytm_site.serve"],
                 cwd=PROJECT,
                 env={
                     "HOST": "127.0.0.1",
                     "PORT": port,
                     "WEB_CONCURRENCY": str(WORKERS),
-                    "GUNICORN_THREADS": str(THREADS),
+                    "WEB_THREADS": str(THREADS),
                     "GUNICORN_TIMEOUT": "60",
                     **self.env,
                 },
@@ -206,7 +197,7 @@ def _drop_mongodb_database(name: str) -> None:
 @contextmanager
 def serve_wallet(backend: str, workdir: Path, extra_env: dict | None = None, database_url: str | None = None):
     """Migrate a fresh database of `backend` (or the one at `database_url`) and serve it
-    with gunicorn until the block ends."""
+    as `make serve` does (granian) until the block ends."""
     pg_name = mongo_name = None
     if database_url is None and backend == "postgres":
         pg_name, database_url = _create_postgres_database()

@@ -61,7 +61,7 @@ def fresh_throttled_server(tmp_path_factory):
 
 
 def test_brute_force_signin_is_throttled_across_all_workers(throttled_server):
-    """Each attempt on a fresh connection, 24 at once: gunicorn spreads them over its 4
+    """Each attempt on a fresh connection, 24 at once: the server spreads them over its 4
     workers, and still exactly the allowance gets through, because the counts live in Redis."""
     body = {"username": "victim@example.com", "password": "guess-1234567"}
     wait_for_a_fresh_window()

@@ -2,7 +2,7 @@
 Jepsen's bank test across both failures.
 
 Two PostgreSQL 15 nodes under Patroni with etcd (synchronous replication: a commit is
-acknowledged only once the standby has it), two app servers (gunicorn as `make serve` runs it,
+acknowledged only once the standby has it), two app servers (as `make serve` runs them,
 sharing Redis) reaching them through one multi-host DATABASE_URL with
 target_session_attrs=read-write, and haproxy in front, all with the configurations deploy/
 ships, on private ports in temporary folders, stopped at the end. Sixteen clients send

@@ -1,4 +1,4 @@
-"""What an operator watches, from a live server with several workers (gunicorn as `make
+"""What an operator watches, from a live server with several workers (as `make
 serve` runs it): `/metrics` summed across every worker with exact counts, scraped by a real
 Prometheus, and JSON log lines with request ids that never hold a secret."""
 

@@ -1,4 +1,4 @@
-"""Operators racing each other and people, on a live PostgreSQL server (gunicorn with several
+"""Operators racing each other and people, on a live PostgreSQL server (the production server with several
 worker processes), over HTTP through the console's own forms: two operators reversing one
 transfer, a reversal racing a transfer that drains the recipient, an approval double-clicked
 and two approvers at once. Afterwards the database is read directly and verify_ledger runs."""

@@ -1,5 +1,5 @@
 """Read replicas for real (SPEC, "Production operations"; core/replicas.py): a private primary
-and a hot standby streaming from it (tests/live/infra/postgres.py), the app served by gunicorn
+and a hot standby streaming from it (tests/live/infra/postgres.py), the app served as `make serve` does
 with DATABASE_REPLICA_URLS, driven over HTTP only.
 
 Which database served a read is read from the servers' own logs (log_statement = all): the
