@@ -3,7 +3,6 @@ throttles: users/views.py) share its allowance: each attempt there counts, and a
 over its allowance gets 429 before any password is checked."""
 
 from django.http import HttpResponse, JsonResponse
-from django.urls import Resolver404, resolve
 
 from users.throttling import AuthRateThrottle
 
@@ -33,18 +32,19 @@ class PasswordDoorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After URL resolution (Django's own, once per request), before any view checks a
+        # password: no second resolve on every POST.
         if request.method == "POST" and self._is_door(request):
             throttle = AuthRateThrottle()
             if not throttle.allow_request(request):
                 return self._refused(request, throttle.wait())
-        return self.get_response(request)
+        return None
 
     def _is_door(self, request) -> bool:
-        try:
-            name = resolve(request.path_info).view_name
-        except Resolver404:
-            return False
-        checks = PASSWORD_DOORS.get(name)
+        checks = PASSWORD_DOORS.get(request.resolver_match.view_name)
         return checks is not None and checks(request)
 
     def _refused(self, request, wait: float | None) -> HttpResponse:
