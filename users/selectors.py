@@ -1,8 +1,7 @@
 """Reads about people. Search never exposes emails, passwords or internal ids."""
 
-from django.db.models import Q
+from django.db import connections
 
-from accounts.models import Account
 from core.ids import parse_public_id
 from core.pagination import Page, offset_page
 from core.replicas import read_on_replica
@@ -17,8 +16,8 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
     """People whose wallets can be paid (Account.objects.payable), whose first or last name
     contains `query`, case-insensitively.
 
-    `icontains` escapes % and _ and binds the text as a parameter: the filter is taken
-    literally, never as a pattern, regex or SQL. Rows are dicts of public fields only.
+    The filter is taken literally, never as a pattern, regex or SQL (each store binds it as
+    a parameter, % and _ escaped). Rows are dicts of public fields only.
 
     Results come in sign-up order (as the original app's plain find() did). Matches are
     spread evenly along the primary key, so a common term stops after one page of rows
@@ -32,12 +31,13 @@ def user_search(*, query: str, exclude: User | None = None, offset: int = 0, lim
         return Page(items=[], next_cursor=None)  # no name can hold NUL; PostgreSQL refuses it
 
     def read(alias: str) -> list[dict]:
-        people = User.objects.using(alias).filter(account__in=Account.objects.payable())
-        if query:
-            people = people.filter(Q(first_name__icontains=query) | Q(last_name__icontains=query))
-        if exclude is not None:
-            people = people.exclude(pk=exclude.pk)
-        return list(people.order_by("pk").values("public_id", "first_name", "last_name")[offset : offset + limit + 1])
+        return people_store(connections[alias]).search_people(
+            alias=alias,
+            pattern=query,
+            exclude_pk=None if exclude is None else exclude.pk,
+            offset=offset,
+            count=limit + 1,
+        )
 
     rows = read_on_replica(read, for_user=exclude)
     return offset_page(rows, offset=offset, limit=limit)

@@ -87,11 +87,17 @@ class UserUpdateInputSerializer(StrictSerializer):
 
 
 class PersonSerializer(serializers.Serializer):
-    """A person as others see them: no email, no internal id."""
+    """A person as others see them: no email, no internal id. Output only, from search's
+    rows (dicts): the fields say what the schema shows, and `to_representation` writes
+    the same thing directly, since search sends up to 100 of them per answer and DRF's
+    per-field machinery cost more than the query (tests/users/test_api.py pins the two equal)."""
 
     _id = serializers.CharField(source="public_id")
     firstName = serializers.CharField(source="first_name")
     lastName = serializers.CharField(source="last_name")
+
+    def to_representation(self, person):
+        return {"_id": str(person["public_id"]), "firstName": person["first_name"], "lastName": person["last_name"]}
 
 
 class UserSearchOutputSerializer(serializers.Serializer):
