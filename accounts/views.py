@@ -18,7 +18,7 @@ from accounts.money_requests import (
     request_pay,
     requests_list,
 )
-from accounts.selectors import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, balance_get, transactions_list
+from accounts.selectors import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, balance_for_request, transactions_list
 from accounts.services import transfer_create
 from accounts.statements import csv_lines, json_chunks, statement_get, statement_period
 from core.api.serializers import ErrorSerializer, MessageSerializer
@@ -56,7 +56,7 @@ class AccountViewSet(ApiViewSet):
 
     @extend_schema(responses={200: io.BalanceSerializer, 403: ErrorSerializer})
     def balance(self, request):
-        return Response({"balance": rupees_json(balance_get(user=request.user)), "currency": "INR"})
+        return Response({"balance": rupees_json(balance_for_request(user=request.user)), "currency": "INR"})
 
     @extend_schema(
         request=io.TransferInputSerializer,

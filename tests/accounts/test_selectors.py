@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from accounts.exceptions import InvalidAccount
-from accounts.selectors import balance_get, wallet_id_for
+from accounts.selectors import balance_for_request, balance_get, wallet_id_for
 from accounts.services import transfer_create
 from accounts.stores import ledger_store
 from accounts.stores.postgres import PostgresLedgerStore
@@ -93,6 +93,20 @@ def test_a_balance_is_read_when_asked_not_when_the_person_was_loaded(make_person
     assert balance_get(user=loaded_before) == 11_234
 
 
+def test_a_balance_request_answers_the_balance_read_with_the_person_where_it_came_with_them(make_person):
+    asha, bilal = make_person("Asha", grant=10_000), make_person("Bilal", grant=5_000)
+    operator = User.objects.create_superuser("ops@example.com", "operator pass 123", first_name="O", last_name="P")
+    loaded = user_for_token(public_id=asha.public_id)
+
+    transfer_create(sender=bilal, recipient_id=str(asha.public_id), amount=1_234)
+
+    read_with_person = isinstance(ledger_store(), PostgresLedgerStore)
+    assert balance_for_request(user=loaded) == (10_000 if read_with_person else 11_234)
+    assert balance_get(user=loaded) == 11_234  # everything else reads it when asked
+    assert balance_for_request(user=User.objects.get(pk=asha.pk)) == 11_234  # loaded alone (pages' sessions)
+    assert balance_for_request(user=user_for_token(public_id=operator.public_id)) == 0
+
+
 def test_a_deactivated_sender_loaded_earlier_cannot_send(make_person):
     asha, bilal = make_person("Asha"), make_person("Bilal")
     loaded = user_for_token(public_id=asha.public_id)
@@ -116,8 +130,8 @@ def test_statements_per_request_on_postgresql(make_person, api, django_assert_nu
     asha, bilal = make_person("Asha", grant=10_000), make_person("Bilal", grant=5_000)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(asha)['token']}")
 
-    with django_assert_num_queries(2):  # the person with their wallet's id; the balance
-        assert api.get(BALANCE).status_code == 200
+    with django_assert_num_queries(1):  # the person with their wallet's id and its balance
+        assert api.get(BALANCE).json()["balance"] == 100
     # the person; the recipient's wallet; one statement that locks, checks and writes both
     # balances, the transfer and its entries, and commits by itself (POST_AT_ONCE_SQL)
     with django_assert_num_queries(3):

@@ -9,13 +9,16 @@ from core.sql import fetch_one
 from users.models import User
 from users.stores.sql import OrmPeopleStore
 
-# The person with the identity of their wallet (its id, never its balance, which is always
-# read when asked for). Model.from_db takes values in the model's field order.
+# The person with the identity of their wallet (its id; the wallet's balance stays deferred,
+# so anything reading it later reads it then), and apart from it, the balance as this
+# statement read it, which only a request that reads nothing else may answer with
+# (accounts/selectors.py, balance_for_request). Model.from_db takes values in field order.
 USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 WALLET_FIELDS = [field.attname for field in Account._meta.concrete_fields if field.attname in {"id", "kind", "user_id"}]
 PERSON_SQL = (
     f"SELECT {', '.join(f'u.{field.column}' for field in User._meta.concrete_fields)}, "
-    f"{', '.join(f'a.{Account._meta.get_field(name).column}' for name in WALLET_FIELDS)} "
+    f"{', '.join(f'a.{Account._meta.get_field(name).column}' for name in WALLET_FIELDS)}, "
+    f"a.{Account._meta.get_field('balance').column} "
     f"FROM {User._meta.db_table} u LEFT JOIN {Account._meta.db_table} a ON a.user_id = u.id WHERE u.public_id = %s"
 )
 
@@ -37,13 +40,14 @@ NOBODY = 0  # no person has primary key 0: "leave nobody out"
 
 class PostgresPeopleStore(OrmPeopleStore):
     def person_for_token(self, *, public_id):
-        """One query per request: the wallet's identity comes cached as `user.account`; its
-        balance stays deferred."""
+        """One query per request: the wallet's identity comes cached as `user.account` (its
+        balance deferred), and the balance read with it as `user.balance_when_authenticated`."""
         row = fetch_one(PERSON_SQL, [public_id])
         if row is None:
             return None
         user = User.from_db(connection.alias, USER_FIELDS, row[: len(USER_FIELDS)])
-        wallet_values = row[len(USER_FIELDS) :]
+        wallet_values, balance = row[len(USER_FIELDS) : -1], row[-1]
+        user.balance_when_authenticated = balance or 0  # no wallet (operators): 0, as balance_get says
         wallet = None
         if wallet_values[0] is not None:  # LEFT JOIN: operators have no wallet
             wallet = Account.from_db(connection.alias, WALLET_FIELDS, wallet_values)
