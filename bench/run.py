@@ -31,7 +31,7 @@ SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1
 USERS = int(os.environ.get("BENCH_USERS", "100000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,8,32,64").split(",")]
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "transfer,balance,search,signin").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "floor,transfer,balance,search,signin").split(",")
 WALLET_DB, PGBENCH_DB = "wallet_bench", "wallet_pgbench"
 
 
@@ -266,6 +266,30 @@ def load_reference() -> dict | None:
     return json.loads(path.read_text())["results"]
 
 
+def beyond_the_floor(results: dict, clients: int = 32) -> list[str]:
+    """What each scenario's request costs beyond the floor (GET /healthz through the same
+    server, middleware, logs and metrics, one SELECT): the part its own view, authentication
+    and statements add, which is all that work on that scenario can still save."""
+    floor = results.get(("floor", clients))
+    if floor is None:
+        return []
+    lines = [
+        "",
+        f"Beyond the floor (GET /healthz at {clients} clients: {floor['app_cpu_ms']:.2f} ms app CPU, "
+        f"{floor['db_cpu_ms']:.2f} ms db CPU per request):",
+        "",
+        "| scenario  | app CPU | beyond the floor | db CPU | beyond the floor |",
+        "|-----------|---------|------------------|--------|------------------|",
+    ]
+    for (scenario, at), r in results.items():
+        if at == clients and scenario != "floor":
+            lines.append(
+                f"| {scenario:<9} | {r['app_cpu_ms']:>7.2f} | {r['app_cpu_ms'] - floor['app_cpu_ms']:>16.2f} | "
+                f"{r['db_cpu_ms']:>6.2f} | {r['db_cpu_ms'] - floor['db_cpu_ms']:>16.2f} |"
+            )
+    return lines
+
+
 def targets(results: dict, pgbench: dict, ledger: str, reference: dict | None) -> list[tuple[str, str, bool | None]]:
     """Issue 19's targets beside this run's figures: (target, figure, met); met is None when
     this run did not measure it (a scenario or client count left out)."""
@@ -363,6 +387,7 @@ def format_report(
             f"| {clients:>7} | {bench['tps']:>11.1f} | {bench['db_cpu_ms']:>6.2f} | {bench['client_cpu_ms']:>11.2f} | "
             f"{transfers:>11.1f} | {transfers / bench['tps']:>5.2f} |"
         )
+    lines += beyond_the_floor(results)
     lines += [
         "",
         "Targets (issue 19), each beside this run's figure:",

@@ -77,3 +77,13 @@ def test_growth_is_judged_against_the_reference_run():
     assert growth["transfer rps within 10% of 100000 people's (32 clients)"] is False
     assert growth["balance p99_ms within 10% of 100000 people's (32 clients)"] is True
     assert growth["transfer rps within 10% of 100000 people's (1 clients)"] is None  # not in either run
+
+
+def test_each_scenario_is_shown_beyond_the_floor_at_32_clients():
+    results, _ = run()
+    assert bench.beyond_the_floor(results) == []  # no floor measured: nothing to subtract from
+    results[("floor", 32)] = {"rps": 3_000.0, "app_cpu_ms": 0.45, "db_cpu_ms": 0.04, "errors": 0}
+    rows = {line.split("|")[1].strip(): line for line in bench.beyond_the_floor(results) if line.startswith("| ")}
+    assert set(rows) == {"scenario", "transfer", "balance"}  # search and sign-in were not run at 32 here
+    cells = [cell.strip() for cell in rows["transfer"].split("|")[1:-1]]
+    assert cells == ["transfer", "1.10", "0.65", "0.50", "0.46"]
