@@ -39,7 +39,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     args = parser.parse_args()
+    print(json.dumps(on_a_fresh_database(lambda: measure(args))))
 
+
+def on_a_fresh_database(work):
+    """`work()` with Django set up on a fresh test database (created, then destroyed)."""
     import django
 
     django.setup()
@@ -50,13 +54,32 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        figures = measure(args)
+        return work()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(json.dumps(figures))
 
 
 def measure(args) -> dict:
+    requests = scenarios(args.people)
+    figures = {}
+    for name in args.scenarios.split(","):
+        request = requests[name]
+        for _ in range(args.warmup):
+            request()
+        figures[name] = round(min(cpu_ms_per_request(request, args.requests) for _ in range(args.rounds)), 4)
+    return figures
+
+
+def cpu_ms_per_request(request, count: int) -> float:
+    started = time.process_time()
+    for _ in range(count):
+        request()
+    return (time.process_time() - started) / count * 1000
+
+
+def scenarios(people_count: int) -> dict:
+    """Each scenario as a function that makes one request and checks its answer, on
+    `people_count` people made for it."""
     from django.contrib.auth.hashers import make_password
     from django.test import Client
 
@@ -67,7 +90,7 @@ def measure(args) -> dict:
     password = make_password("bench-password-not-secret")
     people = [
         User(email=f"cpu{n}@bench.example.com", first_name=f"Asha{n % 50}", last_name="Rao", password=password)
-        for n in range(args.people)
+        for n in range(people_count)
     ]
     accounts_open_bulk(users=people, grants=[10_000_00] * len(people))  # ₹10,000 each: no transfer runs dry
     # One client, the token per request: each test Client builds its own middleware stack on
@@ -101,20 +124,7 @@ def measure(args) -> dict:
     def healthz():
         assert client.get("/healthz").status_code == 200
 
-    requests = {"transfer": transfer, "balance": balance, "search": search, "history": history, "healthz": healthz}
-    figures = {}
-    for name in args.scenarios.split(","):
-        request = requests[name]
-        for _ in range(args.warmup):
-            request()
-        rounds = []
-        for _ in range(args.rounds):
-            started = time.process_time()
-            for _ in range(args.requests):
-                request()
-            rounds.append((time.process_time() - started) / args.requests * 1000)
-        figures[name] = round(min(rounds), 4)
-    return figures
+    return {"transfer": transfer, "balance": balance, "search": search, "history": history, "healthz": healthz}
 
 
 if __name__ == "__main__":
