@@ -1,6 +1,7 @@
 """People on PostgreSQL: the person a token names in one prepared statement that also brings
-their wallet's identity (docs/PERFORMANCE.md), so a transfer needs no second lookup; search
-in plain SQL (building the ORM's query cost more CPU than PostgreSQL spent running it)."""
+their wallet's identity and balance (docs/PERFORMANCE.md), so neither a transfer nor a balance
+request needs a second lookup of them; search in plain SQL (building the ORM's query cost more
+CPU than PostgreSQL spent running it)."""
 
 from django.db import connection, connections
 
