@@ -124,9 +124,13 @@ def _counted(unit: LedgerStore, movement: Movement, outcome: Outcome) -> Outcome
     return outcome
 
 
+def idempotency_cutoff(now=None):
+    """Keys remembered before this are honoured no longer: IDEMPOTENCY_KEY_HOURS (Stripe's 24 hours)."""
+    return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+
+
 def is_expired(remembered: Remembered) -> bool:
-    """Older than IDEMPOTENCY_KEY_HOURS: the key is honoured no longer (Stripe's 24 hours)."""
-    return remembered.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    return remembered.created_at < idempotency_cutoff()
 
 
 def replay(remembered: Remembered, idempotency: IdempotencyRequest) -> Outcome:

@@ -6,10 +6,7 @@ or the contract's error."""
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from django.conf import settings
-from django.utils import timezone
+from datetime import datetime
 
 from accounts import ledger
 from accounts.exceptions import InvalidAccount, InvalidAmount, InvalidIdempotencyKey
@@ -135,7 +132,7 @@ PRUNE_BATCH = 10_000
 def idempotency_records_prune(*, now=None) -> int:
     """Delete the Idempotency-Key records older than IDEMPOTENCY_KEY_HOURS, in batches (they no
     longer answer anything: an older key is a new request). Returns how many were deleted."""
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    cutoff = ledger.idempotency_cutoff(now)
     expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
     deleted = 0
     while batch := list(expired.values_list("pk", flat=True)[:PRUNE_BATCH]):

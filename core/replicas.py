@@ -83,8 +83,10 @@ def read_alias(*, for_user=None) -> str:
     aliases = replica_aliases()
     if not aliases:
         return PRIMARY
+    if _pinned(getattr(for_user, "pk", None)):
+        return PRIMARY  # before any replica's health is asked: the answer is the primary anyway
     healthy = [alias for alias in aliases if health.usable(alias)]
-    if not healthy or _pinned(getattr(for_user, "pk", None)):
+    if not healthy:
         return PRIMARY
     alias = healthy[next(_turns) % len(healthy)]
     metrics.record_replica_read(alias)

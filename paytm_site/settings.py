@@ -78,13 +78,15 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+# Connection handling, the same for the primary and its replicas (lowercase: not a setting).
+database_connections = {
+    "conn_max_age": env_int("CONN_MAX_AGE", 60),
+    "pool": env_bool("DATABASE_POOL", False),
+    "pgbouncer": env_bool("DATABASE_PGBOUNCER", False),
+}
 DATABASES = {
     "default": databases.database_from_url(
-        DATABASE_URL,
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        health_checks=env_bool("DATABASE_HEALTH_CHECKS", False),
-        pool=env_bool("DATABASE_POOL", False),
-        pgbouncer=env_bool("DATABASE_PGBOUNCER", False),
+        DATABASE_URL, health_checks=env_bool("DATABASE_HEALTH_CHECKS", False), **database_connections
     )
 }
 # Read replicas (core/replicas.py): search, history and statements read a healthy replica;
@@ -98,9 +100,7 @@ DATABASES.update(
     databases.replica_databases(
         DATABASE_REPLICA_URLS,
         primary=DATABASES["default"],
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        pool=env_bool("DATABASE_POOL", False),
-        pgbouncer=env_bool("DATABASE_PGBOUNCER", False),
+        **database_connections,
     )
 )
 DATABASE_ROUTERS = ["core.replicas.PrimaryReplicaRouter"]
